@@ -1,0 +1,74 @@
+//! What every resolver knows about the request: who is asking, under which scope, and what it
+//! has read so far (for the audit trail).
+
+use std::collections::HashSet;
+use std::sync::Mutex;
+
+use async_graphql::Context;
+use familygraph_domain::{Principal, RecordScope};
+use familygraph_store::AuditedRecord;
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use crate::loaders::Loaders;
+
+/// Per-request state, inserted into every GraphQL request by the server.
+pub struct RequestContext {
+    /// The authenticated caller.
+    pub principal: Principal,
+    /// The caller's row scope, applied in SQL by every query and loader.
+    pub scope: RecordScope,
+    /// The database.
+    pub db: DatabaseConnection,
+    /// Batched loaders bound to this request's scope.
+    pub loaders: Loaders,
+    reads: Mutex<Vec<AuditedRecord>>,
+}
+
+impl RequestContext {
+    /// A context for `principal`.
+    pub fn new(db: DatabaseConnection, principal: Principal) -> Self {
+        let scope = principal.record_scope();
+        Self {
+            loaders: Loaders::new(db.clone(), scope.clone()),
+            principal,
+            scope,
+            db,
+            reads: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Notes that a child's or family's record was returned to the caller.
+    pub fn record_read(&self, record_type: &'static str, record_id: Uuid) {
+        let mut reads = match self.reads.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        reads.push(AuditedRecord {
+            record_type,
+            record_id,
+        });
+    }
+
+    /// The distinct records read during the request, in first-read order.
+    pub fn reads(&self) -> Vec<AuditedRecord> {
+        let reads = match self.reads.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let mut seen = HashSet::new();
+        reads
+            .iter()
+            .filter(|r| seen.insert((*r).clone()))
+            .cloned()
+            .collect()
+    }
+}
+
+/// The request context of a resolver.
+pub fn request<'a>(ctx: &Context<'a>) -> Result<&'a RequestContext, ApiError> {
+    ctx.data::<std::sync::Arc<RequestContext>>()
+        .map(|arc| arc.as_ref())
+        .map_err(|_| ApiError::internal(&"request context missing"))
+}

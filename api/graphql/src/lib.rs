@@ -1,0 +1,41 @@
+//! familygraph's GraphQL schema: Relay-style reads over children, families, networks, plans,
+//! teams and places, resolved through scoped, batched loaders.
+//!
+//! No HTTP here: the server crate authenticates the caller, puts a [`RequestContext`] into each
+//! request, and writes the audit trail the context collected.
+
+pub mod context;
+pub mod error;
+pub mod global_id;
+pub mod loaders;
+pub mod pagination;
+pub mod query;
+pub mod types;
+
+use async_graphql::{EmptyMutation, EmptySubscription, Schema};
+
+pub use context::RequestContext;
+pub use error::{ApiError, ErrorCode};
+
+/// The schema type.
+pub type FamilyGraphSchema = Schema<query::Query, EmptyMutation, EmptySubscription>;
+
+/// Deepest query the server will run.
+pub const MAX_DEPTH: usize = 16;
+/// Most complex query the server will run (each field costs 1; connections multiply by page).
+pub const MAX_COMPLEXITY: usize = 20_000;
+
+/// Builds the schema with its limits.
+pub fn build_schema() -> FamilyGraphSchema {
+    Schema::build(query::Query, EmptyMutation, EmptySubscription)
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+        .limit_recursive_depth(32)
+        .limit_directives(20)
+        .finish()
+}
+
+/// The schema in SDL, as `schema.graphql` holds it.
+pub fn sdl() -> String {
+    build_schema().sdl()
+}

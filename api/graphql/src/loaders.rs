@@ -1,0 +1,277 @@
+//! Batched, scoped loading: every relation in the schema resolves through a DataLoader, so a
+//! nested query issues a number of SQL statements bounded by its depth, not by its rows.
+//!
+//! Loaders live for one request and carry that request's [`RecordScope`]; each adds the scope's
+//! condition to its SQL, so a loader can never return a record the caller may not see.
+
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::marker::PhantomData;
+use std::sync::{Arc, Mutex};
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use familygraph_domain::RecordScope;
+use familygraph_store::Scoped;
+use sea_orm::sea_query::ValueType;
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, Iterable, ModelTrait,
+    PrimaryKeyToColumn, QueryFilter, QueryOrder, Value,
+};
+use uuid::Uuid;
+
+/// Loader errors are shared between every resolver waiting on the batch.
+pub type LoadError = Arc<DbErr>;
+
+fn uuid_of(value: Value) -> Option<Uuid> {
+    <Option<Uuid> as ValueType>::try_from(value).ok().flatten()
+}
+
+fn string_of(value: Value) -> Option<String> {
+    <Option<String> as ValueType>::try_from(value)
+        .ok()
+        .flatten()
+}
+
+fn primary_column<E: EntityTrait>() -> Result<E::Column, DbErr> {
+    E::PrimaryKey::iter()
+        .next()
+        .map(|key| key.into_column())
+        .ok_or_else(|| DbErr::Custom("entity without a primary key".to_owned()))
+}
+
+/// Loads records of `E` by primary key.
+pub struct ById<E> {
+    db: DatabaseConnection,
+    scope: Condition,
+    entity: PhantomData<fn() -> E>,
+}
+
+impl<E> Loader<Uuid> for ById<E>
+where
+    E: EntityTrait + Scoped,
+    E::Model: Clone + Send + Sync + 'static,
+{
+    type Value = E::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, E::Model>, LoadError> {
+        let key = primary_column::<E>()?;
+        let rows = E::find()
+            .filter(key.is_in(keys.iter().copied()))
+            .filter(self.scope.clone())
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| uuid_of(row.get(key)).map(|id| (id, row)))
+            .collect())
+    }
+}
+
+/// Loads every record of `E` whose `column` holds one of the keys (a has-many relation), in
+/// primary-key order (UUIDv7: creation order).
+pub struct HasMany<E: EntityTrait> {
+    db: DatabaseConnection,
+    scope: Condition,
+    column: E::Column,
+}
+
+impl<E> Loader<Uuid> for HasMany<E>
+where
+    E: EntityTrait + Scoped,
+    E::Model: Clone + Send + Sync + 'static,
+    E::Column: Send + Sync,
+{
+    type Value = Vec<E::Model>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<E::Model>>, LoadError> {
+        let rows = E::find()
+            .filter(self.column.is_in(keys.iter().copied()))
+            .filter(self.scope.clone())
+            .order_by_asc(primary_column::<E>()?)
+            .all(&self.db)
+            .await?;
+        let mut grouped: HashMap<Uuid, Vec<E::Model>> = HashMap::new();
+        for row in rows {
+            if let Some(key) = uuid_of(row.get(self.column)) {
+                grouped.entry(key).or_default().push(row);
+            }
+        }
+        Ok(grouped)
+    }
+}
+
+/// Loads records of `E` by a unique text column (e.g. an LSOA by its code).
+pub struct ByText<E: EntityTrait> {
+    db: DatabaseConnection,
+    scope: Condition,
+    column: E::Column,
+}
+
+impl<E> Loader<String> for ByText<E>
+where
+    E: EntityTrait + Scoped,
+    E::Model: Clone + Send + Sync + 'static,
+    E::Column: Send + Sync,
+{
+    type Value = E::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[String]) -> Result<HashMap<String, E::Model>, LoadError> {
+        let rows = E::find()
+            .filter(self.column.is_in(keys.iter().cloned()))
+            .filter(self.scope.clone())
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| string_of(row.get(self.column)).map(|key| (key, row)))
+            .collect())
+    }
+}
+
+type Registry = HashMap<(TypeId, &'static str), Arc<dyn Any + Send + Sync>>;
+
+/// The request's loaders, created on first use: one per (entity, relation column), so that all
+/// resolvers of one relation share a batch.
+pub struct Loaders {
+    db: DatabaseConnection,
+    scope: RecordScope,
+    registry: Mutex<Registry>,
+}
+
+impl Loaders {
+    /// Loaders for one request, under the caller's scope.
+    pub fn new(db: DatabaseConnection, scope: RecordScope) -> Self {
+        Self {
+            db,
+            scope,
+            registry: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn get_or_create<L>(
+        &self,
+        relation: &'static str,
+        make: impl FnOnce() -> L,
+    ) -> Arc<DataLoader<L>>
+    where
+        L: Send + Sync + 'static,
+    {
+        let key = (TypeId::of::<L>(), relation);
+        let mut registry = match self.registry.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if let Some(existing) = registry.get(&key)
+            && let Ok(loader) = Arc::clone(existing).downcast::<DataLoader<L>>()
+        {
+            return loader;
+        }
+        let loader = Arc::new(DataLoader::new(make(), tokio::spawn));
+        registry.insert(key, loader.clone());
+        loader
+    }
+
+    /// The loader of `E` by primary key.
+    pub fn by_id<E>(&self) -> Arc<DataLoader<ById<E>>>
+    where
+        E: EntityTrait + Scoped,
+        E::Model: Clone + Send + Sync + 'static,
+    {
+        self.get_or_create("id", || ById {
+            db: self.db.clone(),
+            scope: E::scope_condition(&self.scope),
+            entity: PhantomData,
+        })
+    }
+
+    /// The loader of `E` grouped by `column`.
+    pub fn has_many<E>(&self, column: E::Column) -> Arc<DataLoader<HasMany<E>>>
+    where
+        E: EntityTrait + Scoped,
+        E::Model: Clone + Send + Sync + 'static,
+        E::Column: Send + Sync,
+    {
+        self.get_or_create(column_name(&column), || HasMany {
+            db: self.db.clone(),
+            scope: E::scope_condition(&self.scope),
+            column,
+        })
+    }
+
+    /// The loader of `E` by the unique text `column`.
+    pub fn by_text<E>(&self, column: E::Column) -> Arc<DataLoader<ByText<E>>>
+    where
+        E: EntityTrait + Scoped,
+        E::Model: Clone + Send + Sync + 'static,
+        E::Column: Send + Sync,
+    {
+        self.get_or_create(column_name(&column), || ByText {
+            db: self.db.clone(),
+            scope: E::scope_condition(&self.scope),
+            column,
+        })
+    }
+}
+
+fn column_name<C: ColumnTrait>(column: &C) -> &'static str {
+    // Column names are static identifiers; leak-free because `IdenStatic::as_str` is `'static`.
+    sea_orm::IdenStatic::as_str(column)
+}
+
+/// Counts each team's caseload: the distinct children with an open allocation held in the
+/// team, within the caller's scope. One grouped statement for every team in the batch.
+pub struct CaseloadSize {
+    db: DatabaseConnection,
+    scope: RecordScope,
+}
+
+impl Loader<Uuid> for CaseloadSize {
+    type Value = u64;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, u64>, LoadError> {
+        use familygraph_store::entity::involvement;
+        use sea_orm::QuerySelect;
+        use sea_orm::sea_query::{Expr, Func};
+
+        let rows: Vec<(Uuid, i64)> = involvement::Entity::find()
+            .select_only()
+            .column(involvement::Column::TeamId)
+            .expr_as(
+                Func::count_distinct(Expr::col(involvement::Column::PersonId)),
+                "caseload",
+            )
+            .filter(involvement::Column::TeamId.is_in(keys.iter().copied()))
+            .filter(involvement::Column::EndedOn.is_null())
+            .filter(familygraph_store::scope::persons(
+                &self.scope,
+                involvement::Column::PersonId,
+            ))
+            .group_by(involvement::Column::TeamId)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(team, count)| {
+                (
+                    team,
+                    <u64 as TryFrom<i64>>::try_from(count).unwrap_or_default(),
+                )
+            })
+            .collect())
+    }
+}
+
+impl Loaders {
+    /// The caseload-size loader.
+    pub fn caseload_size(&self) -> Arc<DataLoader<CaseloadSize>> {
+        self.get_or_create("caseload_size", || CaseloadSize {
+            db: self.db.clone(),
+            scope: self.scope.clone(),
+        })
+    }
+}

@@ -1,0 +1,30 @@
+//! GraphQL object types, one module per aggregate.
+
+pub mod agency;
+pub mod casework;
+pub mod family;
+pub mod family_network;
+pub mod node;
+pub mod person;
+pub mod place;
+pub mod plan;
+pub mod team;
+
+use crate::error::{ApiError, ApiResult};
+
+/// Parses a code stored in the database into its enum; a stored value that does not parse is
+/// corruption, reported as an internal error (never as the client's fault).
+pub(crate) fn stored<T>(column: &str, value: &str, parse: fn(&str) -> Option<T>) -> ApiResult<T> {
+    parse(value).ok_or_else(|| {
+        ApiError::internal(&format!("stored {column} {value:?} is not a known code"))
+    })
+}
+
+/// Like [`stored`], for a nullable column.
+pub(crate) fn stored_opt<T>(
+    column: &str,
+    value: Option<&str>,
+    parse: fn(&str) -> Option<T>,
+) -> ApiResult<Option<T>> {
+    value.map(|v| stored(column, v, parse)).transpose()
+}

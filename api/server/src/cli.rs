@@ -1,0 +1,87 @@
+//! The `familygraph` command line.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::DEFAULT_DATA_DIR;
+
+/// familygraph: a GraphQL API over children, families, networks, plans, teams and localities.
+#[derive(Debug, Parser)]
+#[command(name = "familygraph", version, about)]
+pub struct Cli {
+    /// Settings every command shares.
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// What to do (default: serve).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Settings every command shares.
+#[derive(Debug, Clone, Args)]
+pub struct CommonArgs {
+    /// Directory for the embedded SQLite file and the development signing key.
+    #[arg(long, env = "FAMILYGRAPH_DATA_DIR", default_value = DEFAULT_DATA_DIR, global = true)]
+    pub data_dir: PathBuf,
+    /// Database URL (`postgres://…` or `sqlite://…`); default: the SQLite file in the data dir.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API (the default). The embedded default is migrated and seeded on first start.
+    Serve(ServeArgs),
+    /// Apply pending database migrations.
+    Migrate,
+    /// Load deterministic synthetic demo data into an empty database.
+    Seed(SeedArgs),
+    /// Print the GraphQL schema (SDL).
+    Schema,
+    /// Print a development bearer token the embedded server accepts.
+    Token(TokenArgs),
+}
+
+/// `serve` options.
+#[derive(Debug, Clone, Args, Default)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "FAMILYGRAPH_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// Trust the development issuer even on PostgreSQL (never do this in production).
+    #[arg(long, env = "FAMILYGRAPH_FORCE_DEV_ISSUER")]
+    pub force_dev_issuer: bool,
+}
+
+/// `seed` options.
+#[derive(Debug, Clone, Args)]
+pub struct SeedArgs {
+    /// How many children to generate.
+    #[arg(long, default_value_t = 300)]
+    pub children: usize,
+    /// Random seed (same seed, same data).
+    #[arg(long, default_value_t = 2026)]
+    pub seed: u64,
+}
+
+/// `token` options.
+#[derive(Debug, Clone, Args)]
+pub struct TokenArgs {
+    /// Role, e.g. administrator, social_worker, team_manager, school_dsl.
+    #[arg(long)]
+    pub role: String,
+    /// Subject (for practitioners: their subject, e.g. `fw-s1-01`).
+    #[arg(long)]
+    pub subject: Option<String>,
+    /// Team code (e.g. `S1`).
+    #[arg(long)]
+    pub team: Option<String>,
+    /// School URN, for school roles.
+    #[arg(long)]
+    pub school_urn: Option<String>,
+    /// Lifetime in minutes.
+    #[arg(long, default_value_t = 480)]
+    pub lifetime_minutes: i64,
+}

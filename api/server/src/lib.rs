@@ -1,0 +1,10 @@
+//! The familygraph server: configuration, bearer-token authentication, HTTP routes and the
+//! command line. The only crate that uses `anyhow`.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod dev_issuer;
+pub mod graphiql;
+pub mod http;
+pub mod run;

@@ -1,0 +1,43 @@
+//! `audit_event`: An audit record: who read or wrote which record, through which operation.
+
+use sea_orm::entity::prelude::*;
+
+/// A row of `audit_event`.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "audit_event")]
+pub struct Model {
+    /// Primary key (UUIDv7).
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    /// When it happened.
+    pub occurred_at: DateTimeUtc,
+    /// The caller's identity-provider subject.
+    #[sea_orm(column_type = "Text")]
+    pub subject: String,
+    /// The OAuth client the caller used.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub client_id: Option<String>,
+    /// The caller's roles.
+    #[sea_orm(column_type = "Text")]
+    pub roles: String,
+    /// GraphQL operation name.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub operation: Option<String>,
+    /// `READ` or `WRITE`.
+    #[sea_orm(column_type = "Text")]
+    pub action: String,
+    /// Table (record type) of the record.
+    #[sea_orm(column_type = "Text")]
+    pub record_type: String,
+    /// Id of the record.
+    pub record_id: Uuid,
+    /// Outcome (e.g. allowed or denied).
+    #[sea_orm(column_type = "Text")]
+    pub outcome: String,
+}
+
+/// Foreign keys of `audit_event`.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,18 @@
+//! familygraph persistence: sea-orm entities over the schema built by `familygraph-migrations`,
+//! the caller's row scope as SQL, the audit trail, and the demo data.
+//!
+//! Every query the API runs takes the caller's [`familygraph_domain::RecordScope`] through
+//! [`Scoped`]; there is no unscoped path to a child's record.
+
+pub mod audit;
+pub mod children;
+pub mod db;
+pub mod entity;
+pub mod error;
+pub mod scope;
+pub mod seed;
+
+pub use audit::{AuditAction, AuditedRecord};
+pub use children::ChildFilter;
+pub use error::{StoreError, StoreResult};
+pub use scope::Scoped;

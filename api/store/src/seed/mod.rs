@@ -1,0 +1,272 @@
+//! Synthetic demo data: a whole borough's Families First service, deterministic from a seed.
+//!
+//! [`seed`] fills an empty, migrated database with:
+//!
+//! - **Places** (real and public): Cheshire East (`E06000049`), its localities `NORTH` and
+//!   `SOUTH`, the eight collaboratives (areas of kind `COLLABORATIVE`), the 21 South LSOAs in
+//!   the borough's most deprived 30% with their real IMD 2019 deciles, synthetic placeholder
+//!   LSOAs (no IMD data) for the other collaboratives, and the six Family Hubs.
+//! - **Teams and practitioners** (invented people): the Integrated Front Door `IFD`, Family
+//!   Help locality teams `N1`, `N2`, `S1`, `S2` (each covering two collaboratives), the
+//!   multi-agency child protection team `MACPT` with its statutory core, and the specialist
+//!   `CWD` (children with disabilities) team; partner agencies (schools, GP practices, a
+//!   health trust, the police force, VCS groups, a nursery, a housing association).
+//! - **People and casework** (all invented): [`SeedOptions::children`] children in families,
+//!   with identifiers (NHS numbers from the `999` test range, UPNs with LA number `999`),
+//!   addresses, relationships, family networks, agency links, contacts, Family Help episodes,
+//!   lead practitioners, assessments, plans, child protection and visits.
+//! - **The story family** ([`STORY_FAMILY_NAME`]): three siblings aged 13, 11 and 8 on
+//!   [`REFERENCE_DATE`], the eldest living with Dad and the younger two with Mum, referred by
+//!   the youngest's school and supported by family worker `fw-s1-01` in team S1. Its rows,
+//!   and the places, teams and practitioners, are identical whatever the seed.
+//!
+//! Everything is dated relative to [`REFERENCE_DATE`] (1 November 2026), never today, so the
+//! same seed always gives the same rows and ids. Ids are UUIDv7-shaped, built from a fixed
+//! base instant plus a counter and seeded random bits, so they also sort in insertion order.
+//!
+//! # Practitioner subjects
+//!
+//! Every practitioner has an identity-provider `subject`, so development tokens can name
+//! them (`familygraph token --role family_help_practitioner --subject fw-s1-01 --team S1`):
+//!
+//! | subject | who |
+//! |---|---|
+//! | `fw-{team}-{nn}` | family worker in `n1`, `n2`, `s1`, `s2` (e.g. `fw-s1-01`) |
+//! | `fhw-{team}-{nn}` | Family Help worker in a locality team or `ifd` |
+//! | `sw-{team}-{nn}` | social worker in a locality team, `ifd` or `cwd` (Social Work England number `SW9xxxxx`) |
+//! | `tm-{team}` | team manager (membership `is_manager`): `tm-n1` … `tm-s2`, `tm-ifd`, `tm-macpt`, `tm-cwd` |
+//! | `lm-north`, `lm-south` | locality managers (manager of both teams of their locality) |
+//! | `lcpp-{nn}` | lead child protection practitioners in the MACPT (`lcpp-01` … `lcpp-04`) |
+//! | `police-macpt-01`, `health-macpt-01`, `education-macpt-01` | the MACPT's statutory partners |
+//! | `hv-{nn}` | health visitors (trust, no team) |
+//! | `dsl-{urn}` | a school's designated safeguarding lead (e.g. `dsl-990101`) |
+//! | `vcs-{nn}` | VCS workers |
+//!
+//! In each locality team the highest-numbered family worker and social worker (e.g.
+//! `fw-s1-07`, `sw-s1-06`) have left the team (membership ended); leads they held ended with
+//! the change reason "Practitioner left the team".
+
+mod casework;
+mod ids;
+mod names;
+mod people;
+mod places;
+mod rows;
+mod story;
+mod teams;
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use familygraph_domain::PlanKind;
+use rand::Rng;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use sea_orm::{DatabaseConnection, EntityTrait, QuerySelect, TransactionTrait};
+
+use crate::entity::person;
+use crate::error::StoreResult;
+use ids::IdGen;
+use people::Population;
+use rows::Rows;
+
+/// The family name of the fictional story family (three siblings aged 13, 11 and 8).
+pub const STORY_FAMILY_NAME: &str = "Ashworth";
+
+/// The date the data describes: ages, open episodes and "recent" contacts are relative to
+/// it, never to today.
+pub const REFERENCE_DATE: NaiveDate = date(2026, 11, 1);
+
+/// Seed of the reference data (places, teams, practitioners) and of the story family's ids,
+/// fixed so they are the same whatever [`SeedOptions::seed`].
+const REFERENCE_SEED: u64 = 0x0046_616d_696c_7947;
+const STORY_SEED: u64 = 0x0053_746f_7279_0001;
+/// Mixed into [`SeedOptions::seed`] for the population's ids, so ids and data use
+/// different streams.
+const ID_SALT: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// Timestamp of the first id: 2026-10-01T00:00:00Z. Reference data, the story and the
+/// population take ids from consecutive, non-overlapping ranges after it.
+const BASE_MILLIS: u64 = 1_790_812_800_000;
+const STORY_BASE_MILLIS: u64 = BASE_MILLIS + 100_000;
+const POPULATION_BASE_MILLIS: u64 = BASE_MILLIS + 200_000;
+
+/// Children in the story family.
+const STORY_CHILDREN: usize = 3;
+
+/// Flush generated rows once this many people are waiting.
+const BATCH_PEOPLE: usize = 2_000;
+
+/// What to generate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeedOptions {
+    /// How many children in all, including the story family's three.
+    pub children: usize,
+    /// The random seed: the same seed gives identical rows and ids.
+    pub seed: u64,
+}
+
+impl Default for SeedOptions {
+    fn default() -> Self {
+        Self {
+            children: 300,
+            seed: 2026,
+        }
+    }
+}
+
+/// How many rows of each kind a seed created.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SeedReport {
+    /// Children (people with `is_child`).
+    pub children: usize,
+    /// People: children and adults.
+    pub people: usize,
+    /// Families.
+    pub families: usize,
+    /// Plans of every kind.
+    pub plans: usize,
+    /// Child protection plans (open or ended).
+    pub child_protection_plans: usize,
+    /// Involvements (allocations of practitioners to children).
+    pub involvements: usize,
+    /// Front-door contacts.
+    pub contacts: usize,
+    /// Referrals (child in need).
+    pub referrals: usize,
+    /// Family Help episodes.
+    pub family_help_episodes: usize,
+    /// Assessments.
+    pub assessments: usize,
+    /// Visits.
+    pub visits: usize,
+    /// Family network members.
+    pub network_members: usize,
+    /// Practitioners.
+    pub practitioners: usize,
+    /// Every row written, in all tables.
+    pub rows: usize,
+}
+
+impl SeedReport {
+    /// Adds the rows waiting in `rows` to the counts.
+    fn count(&mut self, rows: &Rows) {
+        self.children += rows.person.iter().filter(|p| p.is_child).count();
+        self.people += rows.person.len();
+        self.families += rows.family.len();
+        self.plans += rows.plan.len();
+        self.child_protection_plans += rows
+            .plan
+            .iter()
+            .filter(|p| p.kind == PlanKind::ChildProtection.code())
+            .count();
+        self.involvements += rows.involvement.len();
+        self.contacts += rows.contact.len();
+        self.referrals += rows.referral.len();
+        self.family_help_episodes += rows.family_help_episode.len();
+        self.assessments += rows.assessment.len();
+        self.visits += rows.visit.len();
+        self.network_members += rows.network_member.len();
+        self.practitioners += rows.practitioner.len();
+    }
+}
+
+/// Whether the database already holds people (and so must not be seeded).
+pub async fn is_seeded(db: &DatabaseConnection) -> StoreResult<bool> {
+    let any = person::Entity::find()
+        .select_only()
+        .column(person::Column::Id)
+        .into_tuple::<uuid::Uuid>()
+        .one(db)
+        .await?;
+    Ok(any.is_some())
+}
+
+/// Seeds an empty, migrated database with synthetic data (see the module documentation).
+///
+/// Returns `Ok(None)` without writing anything when the database already holds people.
+/// Everything is written in one transaction, in multi-row `INSERT`s, so a failure leaves
+/// the database as it was. The places, teams and practitioners must not exist yet either:
+/// a database holding them but no people fails on their unique codes.
+pub async fn seed(
+    db: &DatabaseConnection,
+    options: &SeedOptions,
+) -> StoreResult<Option<SeedReport>> {
+    if is_seeded(db).await? {
+        return Ok(None);
+    }
+    let txn = db.begin().await?;
+    let mut rows = Rows::default();
+    let mut report = SeedReport::default();
+
+    // Reference data and the story: the same for every seed.
+    let mut reference_rng = StdRng::seed_from_u64(REFERENCE_SEED);
+    let mut reference_ids = IdGen::new(REFERENCE_SEED, BASE_MILLIS);
+    let mut places = places::place_ids(&mut reference_ids, &mut rows);
+    let staff = teams::staff(&mut reference_ids, &mut rows, &mut reference_rng, &places);
+    places::areas_and_lsoas(&mut reference_ids, &mut rows, &mut places, |code| {
+        staff.team_id(code)
+    });
+    {
+        let ids = IdGen::new(STORY_SEED, STORY_BASE_MILLIS);
+        let mut story_population = Population::new(STORY_SEED, ids, &places, &staff);
+        story::write(&mut story_population, &mut rows);
+    }
+    report.count(&rows);
+    report.rows += rows.flush(&txn).await?;
+
+    // The population.
+    let ids = IdGen::new(options.seed ^ ID_SALT, POPULATION_BASE_MILLIS);
+    let mut population = Population::new(options.seed, ids, &places, &staff);
+    let target = options.children.saturating_sub(STORY_CHILDREN);
+    let mut made = 0;
+    while made < target {
+        let size = population.family_size(target - made);
+        made += population.family(&mut rows, size);
+        if rows.person.len() >= BATCH_PEOPLE {
+            report.count(&rows);
+            report.rows += rows.flush(&txn).await?;
+        }
+    }
+    report.count(&rows);
+    report.rows += rows.flush(&txn).await?;
+    txn.commit().await?;
+    tracing::debug!(?report, "seeded synthetic data");
+    Ok(Some(report))
+}
+
+/// A date from constant parts (`NaiveDate::MIN` if they are invalid, which the callers'
+/// literals never are).
+const fn date(year: i32, month: u32, day: u32) -> NaiveDate {
+    match NaiveDate::from_ymd_opt(year, month, day) {
+        Some(d) => d,
+        None => NaiveDate::MIN,
+    }
+}
+
+/// `n` days.
+fn days(n: i64) -> Duration {
+    Duration::days(n)
+}
+
+/// `n` minutes.
+fn minutes(n: i64) -> Duration {
+    Duration::minutes(n)
+}
+
+/// Midnight UTC at the start of `day`.
+fn start_of(day: NaiveDate) -> DateTime<Utc> {
+    day.and_time(NaiveTime::MIN).and_utc()
+}
+
+/// A uniformly random date from `from` to `to` inclusive (`from` if the range is empty).
+fn rand_date(rng: &mut StdRng, from: NaiveDate, to: NaiveDate) -> NaiveDate {
+    let span = (to - from).num_days();
+    if span <= 0 {
+        return from;
+    }
+    from + days(rng.gen_range(0..=span))
+}
+
+/// Age in whole years on `on` of someone born on `dob` (-1 if not yet born).
+fn age_on(dob: NaiveDate, on: NaiveDate) -> i32 {
+    on.years_since(dob).map_or(-1, |y| y as i32)
+}

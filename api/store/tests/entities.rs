@@ -1,0 +1,591 @@
+//! Entity ↔ migration agreement: migrate a fresh database, then insert and read back one row of
+//! every entity. Runs on in-memory SQLite always, and on a freshly created PostgreSQL database
+//! (dropped afterwards) when `FAMILYGRAPH_TEST_POSTGRES` names a server, e.g.
+//! `postgres://postgres@127.0.0.1:5432`. All people here are synthetic.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use familygraph_migrations::{Migrator, MigratorTrait};
+use familygraph_store::entity::*;
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, Database, DatabaseConnection, EntityTrait, IntoActiveModel,
+};
+use uuid::Uuid;
+
+/// Inserts `$model` (every column set), checks what comes back, then finds it by id.
+macro_rules! roundtrip {
+    ($db:expr, $module:ident, $model:expr) => {{
+        let model: $module::Model = $model;
+        let inserted = model
+            .clone()
+            .into_active_model()
+            .reset_all()
+            .insert($db)
+            .await
+            .unwrap_or_else(|e| panic!("insert into {}: {e}", stringify!($module)));
+        assert_eq!(inserted, model, "insert returned {}", stringify!($module));
+        let found = $module::Entity::find_by_id(model.id)
+            .one($db)
+            .await
+            .unwrap_or_else(|e| panic!("select from {}: {e}", stringify!($module)))
+            .unwrap_or_else(|| panic!("{} row not found", stringify!($module)));
+        assert_eq!(found, model, "read back {}", stringify!($module));
+        model
+    }};
+}
+
+fn id() -> Uuid {
+    Uuid::now_v7()
+}
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+/// An instant with sub-second (microsecond) precision, which both backends must keep.
+fn at(h: u32, min: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 5, h, min, 7).unwrap() + chrono::Duration::microseconds(123_456)
+}
+
+async fn exercise(db: DatabaseConnection) {
+    let db = &db;
+    Migrator::up(db, None).await.unwrap();
+
+    // Places, teams and practitioners.
+    let la = roundtrip!(
+        db,
+        local_authority,
+        local_authority::Model {
+            id: id(),
+            code: "E06999999".into(),
+            name: "Exampleshire Council".into(),
+        }
+    );
+    let locality = roundtrip!(
+        db,
+        locality,
+        locality::Model {
+            id: id(),
+            local_authority_id: la.id,
+            code: "SOUTH".into(),
+            name: "South".into(),
+        }
+    );
+    let agency = roundtrip!(
+        db,
+        agency,
+        agency::Model {
+            id: id(),
+            kind: "SCHOOL".into(),
+            name: "Example Primary School".into(),
+            urn: Some("999001".into()),
+            ods_code: None,
+        }
+    );
+    let team = roundtrip!(
+        db,
+        team,
+        team::Model {
+            id: id(),
+            code: "S1".into(),
+            name: "South Family Help 1".into(),
+            kind: "FAMILY_HELP".into(),
+            locality_id: Some(locality.id),
+        }
+    );
+    let practitioner = roundtrip!(
+        db,
+        practitioner,
+        practitioner::Model {
+            id: id(),
+            subject: Some("synthetic-subject-1".into()),
+            given_name: "Sam".into(),
+            family_name: "Sample".into(),
+            role: "SOCIAL_WORKER".into(),
+            agency_id: agency.id,
+            registration_number: Some("SW999999".into()),
+            email: Some("sam.sample@example.invalid".into()),
+        }
+    );
+    roundtrip!(
+        db,
+        team_membership,
+        team_membership::Model {
+            id: id(),
+            team_id: team.id,
+            practitioner_id: practitioner.id,
+            is_manager: true,
+            started_on: day(2025, 4, 1),
+            ended_on: None,
+        }
+    );
+    let area = roundtrip!(
+        db,
+        area,
+        area::Model {
+            id: id(),
+            locality_id: locality.id,
+            kind: "PATCH".into(),
+            code: "SOUTH-P1".into(),
+            name: "South patch 1".into(),
+            team_id: Some(team.id),
+        }
+    );
+    let lsoa = roundtrip!(
+        db,
+        lsoa,
+        lsoa::Model {
+            id: id(),
+            code: "E01999999".into(),
+            name: "Exampleton 001A".into(),
+            area_id: Some(area.id),
+            imd_overall: Some(1),
+            imd_income: Some(2),
+            imd_employment: Some(3),
+            imd_education: Some(4),
+            imd_health: Some(5),
+            imd_crime: Some(6),
+            imd_housing: Some(7),
+            imd_living_environment: None,
+        }
+    );
+    roundtrip!(
+        db,
+        family_hub,
+        family_hub::Model {
+            id: id(),
+            area_id: area.id,
+            name: "Exampleton Family Hub".into(),
+            opened_on: Some(day(2024, 9, 2)),
+        }
+    );
+
+    // People.
+    let child = roundtrip!(
+        db,
+        person,
+        person::Model {
+            id: id(),
+            given_name: "Alex".into(),
+            family_name: "Example".into(),
+            date_of_birth: Some(day(2016, 3, 14)),
+            expected_date_of_birth: None,
+            sex: "U".into(),
+            ethnicity: Some("WBRI".into()),
+            send_status: "SEN_SUPPORT".into(),
+            level_of_need: Some(3),
+            is_child: true,
+            created_at: at(9, 0),
+            version: 1,
+        }
+    );
+    let parent = roundtrip!(
+        db,
+        person,
+        person::Model {
+            id: id(),
+            given_name: "Jo".into(),
+            family_name: "Example".into(),
+            date_of_birth: None,
+            expected_date_of_birth: None,
+            sex: "F".into(),
+            ethnicity: None,
+            send_status: "NONE".into(),
+            level_of_need: None,
+            is_child: false,
+            created_at: at(9, 1),
+            version: 0,
+        }
+    );
+    roundtrip!(
+        db,
+        person_identifier,
+        person_identifier::Model {
+            id: id(),
+            person_id: child.id,
+            kind: "NHS_NUMBER".into(),
+            value: "9990000018".into(),
+        }
+    );
+    roundtrip!(
+        db,
+        person_disability,
+        person_disability::Model {
+            id: id(),
+            person_id: child.id,
+            code: "VIS".into(),
+        }
+    );
+    roundtrip!(
+        db,
+        address,
+        address::Model {
+            id: id(),
+            person_id: child.id,
+            line1: "1 Example Street".into(),
+            town: "Exampleton".into(),
+            postcode: "ZZ99 9ZZ".into(),
+            lsoa_code: Some(lsoa.code.clone()),
+            started_on: day(2020, 1, 1),
+            ended_on: None,
+        }
+    );
+    roundtrip!(
+        db,
+        relationship,
+        relationship::Model {
+            id: id(),
+            person_id: child.id,
+            related_person_id: parent.id,
+            kind: "MOTHER".into(),
+            parental_responsibility: true,
+            started_on: Some(day(2016, 3, 14)),
+            ended_on: None,
+        }
+    );
+    let family = roundtrip!(
+        db,
+        family,
+        family::Model {
+            id: id(),
+            name: "Example family".into(),
+            created_at: at(9, 2),
+            version: 1,
+        }
+    );
+    roundtrip!(
+        db,
+        family_member,
+        family_member::Model {
+            id: id(),
+            family_id: family.id,
+            person_id: child.id,
+            role: "CHILD".into(),
+            household: "Mum's home".into(),
+            started_on: day(2016, 3, 14),
+            ended_on: None,
+        }
+    );
+    roundtrip!(
+        db,
+        agency_link,
+        agency_link::Model {
+            id: id(),
+            person_id: child.id,
+            agency_id: agency.id,
+            kind: "ON_ROLL".into(),
+            started_on: day(2020, 9, 1),
+            ended_on: Some(day(2027, 7, 20)),
+        }
+    );
+
+    // Family networks.
+    let network = roundtrip!(
+        db,
+        family_network,
+        family_network::Model {
+            id: id(),
+            family_id: family.id,
+            created_at: at(9, 3),
+            version: 1,
+        }
+    );
+    let member = roundtrip!(
+        db,
+        network_member,
+        network_member::Model {
+            id: id(),
+            family_network_id: network.id,
+            person_id: None,
+            display_name: "Aunt Pat".into(),
+            kind: "RELATIVE".into(),
+            relationship_to_child: "Maternal aunt".into(),
+            willingness: "WILLING_WITH_SUPPORT".into(),
+            phone: Some("07700 900999".into()),
+        }
+    );
+
+    // Work with the family.
+    roundtrip!(
+        db,
+        involvement,
+        involvement::Model {
+            id: id(),
+            person_id: child.id,
+            practitioner_id: practitioner.id,
+            team_id: Some(team.id),
+            role: "FAMILY_HELP_LEAD".into(),
+            started_on: day(2026, 1, 6),
+            ended_on: None,
+            change_reason: None,
+        }
+    );
+    let contact = roundtrip!(
+        db,
+        contact,
+        contact::Model {
+            id: id(),
+            person_id: child.id,
+            family_id: Some(family.id),
+            received_at: at(10, 15),
+            source: "1A".into(),
+            presenting_concern: "Synthetic concern for testing.".into(),
+            recorded_by: Some("Front door duty worker".into()),
+            triage_decision: Some("FAMILY_HELP".into()),
+            triage_reason: Some("Needs support.".into()),
+            decided_at: Some(at(11, 45)),
+            decided_by_id: Some(practitioner.id),
+            routed_team_id: Some(team.id),
+        }
+    );
+    roundtrip!(
+        db,
+        referral,
+        referral::Model {
+            id: id(),
+            person_id: child.id,
+            contact_id: Some(contact.id),
+            referral_on: day(2026, 1, 5),
+            source: "1A".into(),
+            primary_need: "N4".into(),
+        }
+    );
+    let episode = roundtrip!(
+        db,
+        family_help_episode,
+        family_help_episode::Model {
+            id: id(),
+            person_id: child.id,
+            family_id: family.id,
+            team_id: Some(team.id),
+            level: "CHILD_IN_NEED".into(),
+            started_on: day(2026, 1, 6),
+            ended_on: None,
+            closure_reason: None,
+        }
+    );
+    let assessment = roundtrip!(
+        db,
+        assessment,
+        assessment::Model {
+            id: id(),
+            person_id: child.id,
+            family_help_episode_id: Some(episode.id),
+            started_on: day(2026, 1, 6),
+            authorised_on: Some(day(2026, 2, 10)),
+            child_seen: true,
+            outcome: Some("PLAN".into()),
+        }
+    );
+    roundtrip!(
+        db,
+        assessment_factor,
+        assessment_factor::Model {
+            id: id(),
+            assessment_id: assessment.id,
+            code: "2A".into(),
+        }
+    );
+    let plan = roundtrip!(
+        db,
+        plan,
+        plan::Model {
+            id: id(),
+            person_id: child.id,
+            family_id: Some(family.id),
+            kind: "CHILD_PROTECTION".into(),
+            started_on: day(2026, 2, 12),
+            ended_on: None,
+            initial_category: Some("NEG".into()),
+            latest_category: Some("NEG".into()),
+            version: 2,
+        }
+    );
+    roundtrip!(
+        db,
+        plan_goal,
+        plan_goal::Model {
+            id: id(),
+            plan_id: plan.id,
+            description: "Alex attends school every day.".into(),
+            owner_practitioner_id: Some(practitioner.id),
+            owner_network_member_id: Some(member.id),
+            achieved: false,
+        }
+    );
+    roundtrip!(
+        db,
+        plan_review,
+        plan_review::Model {
+            id: id(),
+            plan_id: plan.id,
+            reviewed_on: day(2026, 5, 12),
+            outcome: "CONTINUE".into(),
+        }
+    );
+    let s47 = roundtrip!(
+        db,
+        section47_enquiry,
+        section47_enquiry::Model {
+            id: id(),
+            person_id: child.id,
+            started_on: day(2026, 1, 20),
+            concluded_on: Some(day(2026, 1, 30)),
+            outcome: Some("CONFERENCE".into()),
+            lead_practitioner_id: Some(practitioner.id),
+        }
+    );
+    roundtrip!(
+        db,
+        cp_conference,
+        cp_conference::Model {
+            id: id(),
+            person_id: child.id,
+            section47_enquiry_id: Some(s47.id),
+            held_on: day(2026, 2, 12),
+            cp_plan_started: true,
+        }
+    );
+    roundtrip!(
+        db,
+        visit,
+        visit::Model {
+            id: id(),
+            person_id: child.id,
+            plan_id: Some(plan.id),
+            practitioner_id: Some(practitioner.id),
+            visited_on: day(2026, 2, 20),
+            seen: true,
+            seen_alone: false,
+        }
+    );
+
+    // Audit.
+    roundtrip!(
+        db,
+        audit_event,
+        audit_event::Model {
+            id: id(),
+            occurred_at: at(12, 0),
+            subject: "synthetic-subject-1".into(),
+            client_id: Some("familygraph-tests".into()),
+            roles: "SOCIAL_WORKER".into(),
+            operation: Some("ChildSummary".into()),
+            action: "READ".into(),
+            record_type: "person".into(),
+            record_id: child.id,
+            outcome: "ALLOWED".into(),
+        }
+    );
+
+    constraints_hold(db, &child, &parent).await;
+}
+
+/// The unique and foreign-key constraints the data model promises are enforced.
+async fn constraints_hold(db: &DatabaseConnection, child: &person::Model, parent: &person::Model) {
+    let ident = |person_id: Uuid, kind: &str, value: &str| person_identifier::Model {
+        id: id(),
+        person_id,
+        kind: kind.into(),
+        value: value.into(),
+    };
+    let insert = |m: person_identifier::Model| async move {
+        m.into_active_model().reset_all().insert(db).await
+    };
+    // An NHS number belongs to one person only.
+    assert!(
+        insert(ident(parent.id, "NHS_NUMBER", "9990000018"))
+            .await
+            .is_err()
+    );
+    // UPN_UNKNOWN reason codes are shared between people, but not repeated for one person.
+    insert(ident(child.id, "UPN_UNKNOWN", "UN2")).await.unwrap();
+    insert(ident(parent.id, "UPN_UNKNOWN", "UN2"))
+        .await
+        .unwrap();
+    assert!(
+        insert(ident(parent.id, "UPN_UNKNOWN", "UN2"))
+            .await
+            .is_err()
+    );
+
+    // Foreign keys are enforced (SQLite included).
+    let orphan = address::Model {
+        id: id(),
+        person_id: child.id,
+        line1: "2 Example Street".into(),
+        town: "Exampleton".into(),
+        postcode: "ZZ99 9ZZ".into(),
+        lsoa_code: Some("E01000000".into()),
+        started_on: day(2020, 1, 1),
+        ended_on: None,
+    };
+    assert!(
+        orphan
+            .into_active_model()
+            .reset_all()
+            .insert(db)
+            .await
+            .is_err()
+    );
+    let unknown_person = family_member::Model {
+        id: id(),
+        family_id: Uuid::now_v7(),
+        person_id: Uuid::now_v7(),
+        role: "CHILD".into(),
+        household: "Nowhere".into(),
+        started_on: day(2020, 1, 1),
+        ended_on: None,
+    };
+    assert!(
+        unknown_person
+            .into_active_model()
+            .reset_all()
+            .insert(db)
+            .await
+            .is_err()
+    );
+}
+
+/// Runs [`exercise`] on its own task so that a failure still lets the caller clean up.
+async fn run(db: DatabaseConnection) -> Result<(), tokio::task::JoinError> {
+    tokio::spawn(exercise(db)).await
+}
+
+#[tokio::test]
+async fn sqlite_entities_match_migrations() {
+    let db = Database::connect("sqlite::memory:").await.unwrap();
+    if let Err(e) = run(db).await {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+#[tokio::test]
+async fn postgres_entities_match_migrations() {
+    let Ok(server) = std::env::var("FAMILYGRAPH_TEST_POSTGRES") else {
+        eprintln!("FAMILYGRAPH_TEST_POSTGRES not set; skipping the PostgreSQL run");
+        return;
+    };
+    let server = server.trim_end_matches('/');
+    let name = format!("fg_store_{}", Uuid::now_v7().simple());
+    let admin = Database::connect(format!("{server}/postgres"))
+        .await
+        .unwrap();
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .unwrap();
+
+    let db = Database::connect(format!("{server}/{name}")).await.unwrap();
+    let outcome = run(db.clone()).await;
+    db.close().await.unwrap();
+    admin
+        .execute_unprepared(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
+        .await
+        .unwrap();
+    admin.close().await.unwrap();
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}

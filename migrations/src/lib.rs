@@ -1,0 +1,36 @@
+//! Backend-neutral database migrations for familygraph.
+//!
+//! One [`Migrator`] builds the schema described in `docs/data-model.md` on both SQLite (the
+//! embedded default) and PostgreSQL (production). Every migration uses the sea-query schema
+//! builder only (no raw SQL), declares its foreign keys inside `CREATE TABLE` (SQLite cannot add
+//! them later), defines its own identifiers (migrations never import live entities) and has a
+//! working `down`. Migrations are never edited after they land: change the schema with a new
+//! one.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261124_000001_create_places;
+mod m20261124_000002_create_teams;
+mod m20261124_000003_create_areas;
+mod m20261124_000004_create_people;
+mod m20261124_000005_create_family_networks;
+mod m20261124_000006_create_casework;
+mod m20261124_000007_create_audit;
+
+/// The familygraph migrator: every schema migration, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261124_000001_create_places::Migration),
+            Box::new(m20261124_000002_create_teams::Migration),
+            Box::new(m20261124_000003_create_areas::Migration),
+            Box::new(m20261124_000004_create_people::Migration),
+            Box::new(m20261124_000005_create_family_networks::Migration),
+            Box::new(m20261124_000006_create_casework::Migration),
+            Box::new(m20261124_000007_create_audit::Migration),
+        ]
+    }
+}

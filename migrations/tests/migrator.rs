@@ -1,0 +1,164 @@
+//! Runs every migration up and back down on SQLite (in memory) and, when
+//! `FAMILYGRAPH_TEST_POSTGRES` names a server (e.g. `postgres://postgres@127.0.0.1:5432`), on a
+//! freshly created PostgreSQL database that is dropped afterwards.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use familygraph_migrations::Migrator;
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::{Database, DatabaseConnection};
+
+/// Every table in `docs/data-model.md`.
+const TABLES: &[&str] = &[
+    "local_authority",
+    "locality",
+    "area",
+    "lsoa",
+    "family_hub",
+    "agency",
+    "team",
+    "practitioner",
+    "team_membership",
+    "person",
+    "person_identifier",
+    "person_disability",
+    "address",
+    "relationship",
+    "family",
+    "family_member",
+    "agency_link",
+    "family_network",
+    "network_member",
+    "involvement",
+    "contact",
+    "referral",
+    "family_help_episode",
+    "assessment",
+    "assessment_factor",
+    "plan",
+    "plan_goal",
+    "plan_review",
+    "section47_enquiry",
+    "cp_conference",
+    "visit",
+    "audit_event",
+];
+
+/// A sample of the indexes the data model asks for, as (table, index).
+const INDEXES: &[(&str, &str)] = &[
+    ("locality", "idx_locality_local_authority_id"),
+    ("person", "idx_person_family_name_given_name"),
+    ("person_identifier", "uq_person_identifier_kind_value"),
+    (
+        "person_identifier",
+        "uq_person_identifier_person_id_kind_value",
+    ),
+    ("person_disability", "uq_person_disability_person_id_code"),
+    ("address", "idx_address_person_id_ended_on"),
+    ("address", "idx_address_lsoa_code"),
+    ("involvement", "idx_involvement_person_id_ended_on"),
+    ("involvement", "idx_involvement_practitioner_id"),
+    ("plan", "idx_plan_person_id_kind_ended_on"),
+    (
+        "assessment_factor",
+        "uq_assessment_factor_assessment_id_code",
+    ),
+    ("visit", "idx_visit_practitioner_id"),
+    ("audit_event", "idx_audit_event_record_type_record_id"),
+];
+
+async fn tables_present(db: &DatabaseConnection) -> Result<Vec<&'static str>, DbErr> {
+    let manager = SchemaManager::new(db);
+    let mut present = Vec::new();
+    for table in TABLES {
+        if manager.has_table(table).await? {
+            present.push(*table);
+        }
+    }
+    Ok(present)
+}
+
+/// Up, check, down, check, and once more (a clean `down` lets `up` run again).
+async fn round_trip(db: &DatabaseConnection) -> Result<(), String> {
+    let e = |e: DbErr| e.to_string();
+    for round in 0..2 {
+        Migrator::up(db, None).await.map_err(e)?;
+        let pending = Migrator::get_pending_migrations(db).await.map_err(e)?;
+        if !pending.is_empty() {
+            return Err(format!(
+                "round {round}: {} migrations pending",
+                pending.len()
+            ));
+        }
+        let present = tables_present(db).await.map_err(e)?;
+        if present.len() != TABLES.len() {
+            let missing: Vec<_> = TABLES.iter().filter(|t| !present.contains(t)).collect();
+            return Err(format!(
+                "round {round}: tables missing after up: {missing:?}"
+            ));
+        }
+        let manager = SchemaManager::new(db);
+        for (table, index) in INDEXES {
+            if !manager.has_index(table, index).await.map_err(e)? {
+                return Err(format!("round {round}: index {index} on {table} missing"));
+            }
+        }
+
+        Migrator::down(db, None).await.map_err(e)?;
+        let present = tables_present(db).await.map_err(e)?;
+        if !present.is_empty() {
+            return Err(format!(
+                "round {round}: tables left after down: {present:?}"
+            ));
+        }
+        let applied = Migrator::get_applied_migrations(db).await.map_err(e)?;
+        if !applied.is_empty() {
+            return Err(format!("round {round}: {} still applied", applied.len()));
+        }
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn sqlite_up_and_down() {
+    let db = Database::connect("sqlite::memory:").await.unwrap();
+    round_trip(&db).await.unwrap();
+}
+
+#[tokio::test]
+async fn postgres_up_and_down() {
+    let Ok(server) = std::env::var("FAMILYGRAPH_TEST_POSTGRES") else {
+        eprintln!("FAMILYGRAPH_TEST_POSTGRES not set; skipping the PostgreSQL run");
+        return;
+    };
+    let server = server.trim_end_matches('/');
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let name = format!("fg_mig_{}_{nanos}", std::process::id());
+
+    let admin = Database::connect(format!("{server}/postgres"))
+        .await
+        .unwrap();
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .unwrap();
+
+    let outcome = match Database::connect(format!("{server}/{name}")).await {
+        Ok(db) => {
+            let outcome = round_trip(&db).await;
+            db.close().await.unwrap();
+            outcome
+        }
+        Err(e) => Err(e.to_string()),
+    };
+
+    admin
+        .execute_unprepared(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
+        .await
+        .unwrap();
+    admin.close().await.unwrap();
+    outcome.unwrap();
+}

@@ -1,0 +1,14 @@
+//! familygraph's API, end to end over HTTP, on the backend `FAMILYGRAPH_TEST_BACKEND` names.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod api {
+    mod audit;
+    mod auth;
+    mod batching;
+    mod errors;
+    mod pagination;
+    mod places;
+    mod scope;
+    mod story;
+}

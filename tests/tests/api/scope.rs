@@ -1,0 +1,163 @@
+//! Row scope: a caller sees only the records their scope reaches, enforced in SQL; an id out of
+//! scope answers exactly as an unknown id.
+
+use familygraph_domain::Role;
+use familygraph_tests::TestApp;
+use serde_json::{Value, json};
+
+const TOTAL: &str = "{ children(first: 1) { totalCount } }";
+
+fn total(reply: &familygraph_tests::Reply) -> i64 {
+    reply.data()["children"]["totalCount"].as_i64().unwrap()
+}
+
+async fn a_child_outside(app: &TestApp, team: &str) -> String {
+    let reply = app
+        .graphql(
+            Some(&app.admin_token()),
+            "query($t: String!) { children(filter: { team: $t }, first: 1) { edges { node { id } } } }",
+            json!({ "t": team }),
+        )
+        .await;
+    reply.data()["children"]["edges"][0]["node"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_team_practitioner_sees_only_their_teams_children_and_families() {
+    let app = TestApp::start().await;
+    let token = app.token(Role::SocialWorker, Some("sw-s1-01"), Some("S1"));
+    let reply = app.graphql(Some(&token), TOTAL, json!({})).await;
+    let expected = app
+        .count(
+            "SELECT COUNT(DISTINCT i.person_id) FROM involvement i JOIN team t ON t.id = i.team_id
+             JOIN person p ON p.id = i.person_id
+             WHERE t.code = 'S1' AND i.ended_on IS NULL AND p.is_child = TRUE",
+        )
+        .await;
+    assert!(expected > 0);
+    assert_eq!(total(&reply), expected);
+
+    // Every child they can list is allocated in S1.
+    let reply = app
+        .graphql(
+            Some(&token),
+            "{ children(first: 100) { edges { node { involvements { team { code } } } } } }",
+            json!({}),
+        )
+        .await;
+    for edge in reply.data()["children"]["edges"].as_array().unwrap() {
+        let teams: Vec<&Value> = edge["node"]["involvements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| &i["team"]["code"])
+            .collect();
+        assert!(
+            teams.iter().any(|t| *t == "S1"),
+            "child outside S1 leaked: {teams:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_id_out_of_scope_answers_exactly_like_an_unknown_one() {
+    let app = TestApp::start().await;
+    let outside = a_child_outside(&app, "N1").await;
+    let token = app.token(Role::SocialWorker, Some("sw-s1-01"), Some("S1"));
+    let query = "query($id: ID!) { node(id: $id) { id } }";
+    let hidden = app
+        .graphql(Some(&token), query, json!({ "id": outside }))
+        .await;
+    let unknown_id = {
+        let admin = app
+            .graphql(Some(&app.admin_token()), query, json!({ "id": outside }))
+            .await;
+        assert_eq!(
+            admin.data()["node"]["id"],
+            outside.as_str(),
+            "the administrator can see it"
+        );
+        familygraph_graphql::global_id::encode("Person", uuid::Uuid::now_v7()).0
+    };
+    let unknown = app
+        .graphql(Some(&token), query, json!({ "id": unknown_id }))
+        .await;
+    assert_eq!(hidden.error_codes(), vec!["NOT_FOUND"]);
+    assert_eq!(hidden.status, 200);
+    let strip = |v: &Value| {
+        let mut v = v.clone();
+        v["errors"][0]["locations"] = Value::Null;
+        v
+    };
+    assert_eq!(unknown.error_codes(), vec!["NOT_FOUND"]);
+    assert_eq!(strip(&hidden.body), strip(&unknown.body));
+    let nodes = app
+        .graphql(
+            Some(&token),
+            "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
+            json!({ "ids": [outside] }),
+        )
+        .await;
+    assert_eq!(nodes.data()["nodes"], json!([null]));
+}
+
+#[tokio::test]
+async fn a_school_sees_only_children_on_its_roll_and_no_families() {
+    let app = TestApp::start().await;
+    let row = app
+        .count("SELECT COUNT(*) FROM agency WHERE kind = 'SCHOOL' AND urn IS NOT NULL")
+        .await;
+    assert!(row > 0);
+    let reply = app
+        .graphql(
+            Some(&app.admin_token()),
+            "{ children(first: 100) { edges { node { agencyLinks { kind agency { kind urn } } } } } }",
+            json!({}),
+        )
+        .await;
+    let urn = reply.data()["children"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|e| e["node"]["agencyLinks"].as_array().unwrap().clone())
+        .find(|l| l["kind"] == "ON_ROLL")
+        .map(|l| l["agency"]["urn"].as_str().unwrap().to_owned())
+        .expect("some child is on a school roll");
+    let token = app.school_token(Role::SchoolDsl, &urn);
+    let on_roll = app
+        .count(&format!(
+            "SELECT COUNT(DISTINCT l.person_id) FROM agency_link l JOIN agency a ON a.id = l.agency_id
+             WHERE a.urn = '{urn}' AND l.kind = 'ON_ROLL' AND l.ended_on IS NULL"
+        ))
+        .await;
+    let reply = app.graphql(Some(&token), TOTAL, json!({})).await;
+    assert_eq!(total(&reply), on_roll);
+    let families = app
+        .graphql(
+            Some(&token),
+            "{ families(first: 1) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(families.data()["families"]["totalCount"], 0);
+}
+
+#[tokio::test]
+async fn a_caller_without_roles_sees_nothing() {
+    let app = TestApp::start().await;
+    // A VCS partner with no allocations reaches no child.
+    let token = app.token(Role::VcsPartner, Some("vcs-nobody"), None);
+    let reply = app.graphql(Some(&token), TOTAL, json!({})).await;
+    assert_eq!(total(&reply), 0);
+    let plans = app
+        .graphql(
+            Some(&token),
+            "{ plans(first: 1) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(plans.data()["plans"]["totalCount"], 0);
+}
