@@ -9,6 +9,7 @@ mod api {
     mod errors;
     mod pagination;
     mod places;
+    mod readme;
     mod scope;
     mod story;
 }

@@ -158,6 +158,15 @@ const CATEGORIES: &[(CategoryOfAbuse, u32)] = &[
     (CategoryOfAbuse::Multiple, 8),
 ];
 
+/// Minutes from contact to triage decision: a few hours for most, up to a day and a half.
+fn triage_delay(rng: &mut rand::rngs::StdRng) -> i64 {
+    if chance(rng, 0.8) {
+        rng.gen_range(45..=8 * 60)
+    } else {
+        rng.gen_range(8 * 60..=36 * 60)
+    }
+}
+
 impl Population<'_> {
     /// Decides a family's contact and casework. `youngest_born` keeps episodes after the
     /// youngest (born) child's birth.
@@ -197,7 +206,7 @@ impl Population<'_> {
                     (TriageDecision::NoFurtherAction, 30),
                 ],
             );
-            let decided_at = contact_at + minutes(rng.gen_range(60..=30 * 60));
+            let decided_at = contact_at + minutes(triage_delay(rng));
             return Timeline {
                 contact_at,
                 source,
@@ -281,7 +290,7 @@ impl Population<'_> {
         let mut fast_track = false;
         let s47 = if level == FamilyHelpLevel::ChildInNeed && !after_assessment {
             let roll: f64 = rng.r#gen();
-            if roll < 0.38 {
+            if roll < 0.42 {
                 fast_track = chance(rng, 0.25);
                 let span = (span_end - start).num_days().max(3);
                 let s47_start = if fast_track {
@@ -289,7 +298,7 @@ impl Population<'_> {
                 } else {
                     (start + days(rng.gen_range(3..=(span / 3).max(3)))).min(span_end)
                 };
-                Some(self.section47(s47_start, end, roll < 0.30))
+                Some(self.section47(s47_start, end, roll < 0.34))
             } else {
                 None
             }
@@ -321,7 +330,7 @@ impl Population<'_> {
         let (decision, delay) = if fast_track {
             (TriageDecision::StrategyDiscussion, rng.gen_range(30..=240))
         } else {
-            (TriageDecision::FamilyHelp, rng.gen_range(60..=30 * 60))
+            (TriageDecision::FamilyHelp, triage_delay(rng))
         };
         Timeline {
             contact_at,

@@ -322,7 +322,7 @@ pub(super) fn review_outcome(rng: &mut StdRng, kind: &str) -> &'static str {
 pub(super) const CHANGE_REASONS: &[&str] = &[
     "Caseload rebalanced within the team",
     "Practitioner on long-term leave",
-    "Social worker allocated for child in need work",
+    "Practitioner moved to another team",
     "Family moved within the locality",
 ];
 

@@ -344,8 +344,16 @@ impl<'a> Population<'a> {
             let mut age_days = eldest_age * 365 + self.rng.gen_range(0..365);
             for n in 0..born {
                 if n > 0 {
-                    let gap = self.rng.gen_range(300..=4 * 365);
-                    age_days = (age_days - gap).max(self.rng.gen_range(20..200));
+                    // A gap of ten months to four years, shrunk to fit the siblings still
+                    // to come (the youngest at least three weeks old).
+                    let left = (born - n) as i64;
+                    let budget = ((age_days - 21) / left).max(0);
+                    let gap = if budget <= 300 {
+                        budget
+                    } else {
+                        self.rng.gen_range(300..=budget.min(4 * 365))
+                    };
+                    age_days = (age_days - gap).max(21);
                 }
                 births.push(Some(REFERENCE_DATE - days(age_days)));
             }
@@ -750,9 +758,11 @@ impl<'a> Population<'a> {
         created_at: DateTime<Utc>,
     ) -> Vec<Adult> {
         let mut adults = Vec::new();
-        let mum_age = self.rng.gen_range(17..=38);
-        let mum_dob = eldest_dob - days(mum_age * 365 + self.rng.gen_range(0..365));
-        let dad_dob = mum_dob - days(self.rng.gen_range(-700..=2500));
+        // Every adult is at least 18 on the reference date.
+        let adult_by = REFERENCE_DATE - days(18 * 365 + 5);
+        let mum_age = self.rng.gen_range(18..=38);
+        let mum_dob = (eldest_dob - days(mum_age * 365 + self.rng.gen_range(0..365))).min(adult_by);
+        let dad_dob = (mum_dob - days(self.rng.gen_range(-700..=2500))).min(adult_by);
         let mixed = matches!(
             ethnicity,
             Ethnicity::WhiteAndBlackCaribbean
@@ -822,7 +832,7 @@ impl<'a> Population<'a> {
         if shape == Shape::SingleMum && chance(&mut self.rng, 0.15) {
             let given = *pick(&mut self.rng, names::MEN);
             let partner_surname = names::surname(&mut self.rng);
-            let dob = mum_dob - days(self.rng.gen_range(-1500..=3000));
+            let dob = (mum_dob - days(self.rng.gen_range(-1500..=3000))).min(adult_by);
             let id = self.adult(
                 rows,
                 given,

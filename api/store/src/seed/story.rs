@@ -564,7 +564,8 @@ pub(super) fn write(p: &mut Population<'_>, rows: &mut Rows) {
             rows.visit.push(visit::Model {
                 id: p.ids.next(),
                 person_id: *child_id,
-                plan_id: Some(plan_id),
+                // Visits before the plan was agreed belong to no plan.
+                plan_id: (*on >= plan_start).then_some(plan_id),
                 practitioner_id: lead,
                 visited_on: *on,
                 seen: true,
