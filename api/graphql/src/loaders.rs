@@ -12,11 +12,16 @@ use std::sync::{Arc, Mutex};
 use async_graphql::dataloader::{DataLoader, Loader};
 use familygraph_domain::RecordScope;
 use familygraph_store::Scoped;
-use sea_orm::sea_query::ValueType;
+use familygraph_store::entity::involvement;
+use sea_orm::sea_query::{
+    Asterisk, Expr, ExprTrait, Func, Order, Query, ValueType, WindowStatement,
+};
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, Iterable, ModelTrait,
-    PrimaryKeyToColumn, QueryFilter, QueryOrder, Value,
+    PrimaryKeyToColumn, QueryFilter, QueryOrder, QuerySelect, Value,
 };
+
+use crate::pagination::PageRequest;
 use uuid::Uuid;
 
 /// Loader errors are shared between every resolver waiting on the batch.
@@ -131,7 +136,7 @@ where
     }
 }
 
-type Registry = HashMap<(TypeId, &'static str), Arc<dyn Any + Send + Sync>>;
+type Registry = HashMap<(TypeId, String), Arc<dyn Any + Send + Sync>>;
 
 /// The request's loaders, created on first use: one per (entity, relation column), so that all
 /// resolvers of one relation share a batch.
@@ -151,15 +156,11 @@ impl Loaders {
         }
     }
 
-    fn get_or_create<L>(
-        &self,
-        relation: &'static str,
-        make: impl FnOnce() -> L,
-    ) -> Arc<DataLoader<L>>
+    fn get_or_create<L>(&self, relation: &str, make: impl FnOnce() -> L) -> Arc<DataLoader<L>>
     where
         L: Send + Sync + 'static,
     {
-        let key = (TypeId::of::<L>(), relation);
+        let key = (TypeId::of::<L>(), relation.to_owned());
         let mut registry = match self.registry.lock() {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),
@@ -221,35 +222,32 @@ fn column_name<C: ColumnTrait>(column: &C) -> &'static str {
     sea_orm::IdenStatic::as_str(column)
 }
 
-/// Counts each team's caseload: the distinct children with an open allocation held in the
-/// team, within the caller's scope. One grouped statement for every team in the batch.
-pub struct CaseloadSize {
+/// Counts each team's caseload within the caller's scope: open allocations, or the distinct
+/// children they are for. One grouped statement for every team in the batch.
+pub struct CaseloadCount {
     db: DatabaseConnection,
     scope: RecordScope,
+    distinct_children: bool,
 }
 
-impl Loader<Uuid> for CaseloadSize {
+impl Loader<Uuid> for CaseloadCount {
     type Value = u64;
     type Error = LoadError;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, u64>, LoadError> {
-        use familygraph_store::entity::involvement;
-        use sea_orm::QuerySelect;
-        use sea_orm::sea_query::{Expr, Func};
-
+        let counted = Expr::col(involvement::Column::PersonId);
+        let count = if self.distinct_children {
+            Func::count_distinct(counted)
+        } else {
+            Func::count(counted)
+        };
         let rows: Vec<(Uuid, i64)> = involvement::Entity::find()
             .select_only()
             .column(involvement::Column::TeamId)
-            .expr_as(
-                Func::count_distinct(Expr::col(involvement::Column::PersonId)),
-                "caseload",
-            )
+            .expr_as(count, "caseload")
             .filter(involvement::Column::TeamId.is_in(keys.iter().copied()))
             .filter(involvement::Column::EndedOn.is_null())
-            .filter(familygraph_store::scope::persons(
-                &self.scope,
-                involvement::Column::PersonId,
-            ))
+            .filter(involvement::Entity::scope_condition(&self.scope))
             .group_by(involvement::Column::TeamId)
             .into_tuple()
             .all(&self.db)
@@ -266,12 +264,78 @@ impl Loader<Uuid> for CaseloadSize {
     }
 }
 
+/// One page of each team's open allocations, for every team in the batch in one statement:
+/// `ROW_NUMBER() OVER (PARTITION BY team_id ORDER BY id)` keeps the first `first + 1` rows after
+/// the cursor per team (the extra row tells whether there is a next page).
+pub struct CaseloadPage {
+    db: DatabaseConnection,
+    scope: RecordScope,
+    page: PageRequest,
+}
+
+impl Loader<Uuid> for CaseloadPage {
+    type Value = Vec<involvement::Model>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[Uuid],
+    ) -> Result<HashMap<Uuid, Vec<involvement::Model>>, LoadError> {
+        let mut window = WindowStatement::partition_by(involvement::Column::TeamId);
+        window.order_by(involvement::Column::Id, Order::Asc);
+        let mut ranked = Query::select();
+        ranked
+            .column(Asterisk)
+            .expr_window_as(Func::cust("ROW_NUMBER"), window, "page_rank")
+            .from(involvement::Entity)
+            .and_where(involvement::Column::TeamId.is_in(keys.iter().copied()))
+            .and_where(involvement::Column::EndedOn.is_null())
+            .cond_where(involvement::Entity::scope_condition(&self.scope));
+        if let Some(after) = self.page.after {
+            ranked.and_where(involvement::Column::Id.gt(after));
+        }
+        let limit = <i64 as TryFrom<u64>>::try_from(self.page.first + 1).unwrap_or(i64::MAX);
+        let outer = Query::select()
+            .column(Asterisk)
+            .from_subquery(ranked.to_owned(), "ranked")
+            .and_where(Expr::col("page_rank").lte(limit))
+            .order_by("team_id", Order::Asc)
+            .order_by("id", Order::Asc)
+            .to_owned();
+        let statement = self.db.get_database_backend().build(&outer);
+        let rows = involvement::Entity::find()
+            .from_raw_sql(statement)
+            .all(&self.db)
+            .await?;
+        let mut grouped: HashMap<Uuid, Vec<involvement::Model>> = HashMap::new();
+        for row in rows {
+            if let Some(team) = row.team_id {
+                grouped.entry(team).or_default().push(row);
+            }
+        }
+        Ok(grouped)
+    }
+}
+
 impl Loaders {
-    /// The caseload-size loader.
-    pub fn caseload_size(&self) -> Arc<DataLoader<CaseloadSize>> {
-        self.get_or_create("caseload_size", || CaseloadSize {
+    /// Counts of each team's open allocations (`distinct_children`: of the children they are for).
+    pub fn caseload_count(&self, distinct_children: bool) -> Arc<DataLoader<CaseloadCount>> {
+        self.get_or_create(&format!("caseload_count:{distinct_children}"), || {
+            CaseloadCount {
+                db: self.db.clone(),
+                scope: self.scope.clone(),
+                distinct_children,
+            }
+        })
+    }
+
+    /// Pages of each team's open allocations; one loader per page request.
+    pub fn caseload_page(&self, page: PageRequest) -> Arc<DataLoader<CaseloadPage>> {
+        let key = format!("caseload_page:{}:{:?}", page.first, page.after);
+        self.get_or_create(&key, || CaseloadPage {
             db: self.db.clone(),
             scope: self.scope.clone(),
+            page,
         })
     }
 }

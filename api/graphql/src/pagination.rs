@@ -114,6 +114,31 @@ where
     Ok(connection)
 }
 
+/// Builds a connection from rows already fetched as `first + 1` rows after the cursor.
+pub fn page_of<R, N>(
+    mut rows: Vec<R>,
+    page: PageRequest,
+    total_count: u64,
+    id: impl Fn(&R) -> Uuid,
+    mut node: impl FnMut(R) -> N,
+) -> Page<N>
+where
+    N: async_graphql::OutputType,
+{
+    let has_next_page = rows.len() as u64 > page.first;
+    rows.truncate(page.first as usize);
+    let mut connection = Connection::with_additional_fields(
+        page.after.is_some(),
+        has_next_page,
+        ConnectionTotals { total_count },
+    );
+    connection.edges = rows
+        .into_iter()
+        .map(|row| Edge::new(encode_cursor(id(&row)), node(row)))
+        .collect();
+    connection
+}
+
 /// Whether the client selected `totalCount` on the connection being resolved.
 pub fn wants_total(ctx: &async_graphql::Context<'_>) -> bool {
     ctx.look_ahead().field("totalCount").exists()

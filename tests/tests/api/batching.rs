@@ -50,3 +50,40 @@ async fn a_deep_query_costs_the_same_statements_for_ten_rows_as_for_a_hundred() 
         "statement count grew with rows: {few} for {few_rows} rows, {many} for {many_rows}"
     );
 }
+
+const TEAMS: &str = "query($first: Int!) { teams(first: $first) { edges { node {
+    code caseloadSize
+    members { practitioner { familyName } }
+    caseload(first: 5) { totalCount pageInfo { hasNextPage } edges { node {
+        role child { givenName plans(open: true) { kind } } practitioner { familyName } } } }
+} } } }";
+
+#[tokio::test]
+async fn team_caseload_pages_are_batched_across_teams() {
+    let app = TestApp::start().await;
+    let token = app.admin_token();
+    let run = |first: i64| {
+        let token = token.clone();
+        let app = &app;
+        async move {
+            let before = app.statements();
+            let reply = app.graphql(Some(&token), TEAMS, json!({ "first": first })).await;
+            let teams = reply.data()["teams"]["edges"].as_array().unwrap().clone();
+            (app.statements() - before, teams)
+        }
+    };
+    run(1).await;
+    let (one, _) = run(1).await;
+    let (all, teams) = run(100).await;
+    assert!(teams.len() >= 6, "front door, four locality teams, MACPT...");
+    println!("teams query: {one} statements for 1 team, {all} for {}", teams.len());
+    assert!(all <= one + 3, "{one} statements for one team, {all} for {}", teams.len());
+    // The page agrees with the counts.
+    for team in &teams {
+        let caseload = &team["node"]["caseload"];
+        let shown = caseload["edges"].as_array().unwrap().len() as u64;
+        let total = caseload["totalCount"].as_u64().unwrap();
+        assert_eq!(shown, total.min(5));
+        assert_eq!(caseload["pageInfo"]["hasNextPage"].as_bool().unwrap(), total > 5);
+    }
+}

@@ -6,8 +6,6 @@ use familygraph_domain::{PractitionerRole, TeamKind};
 use familygraph_store::entity::{
     agency, area, involvement, locality, practitioner, team, team_membership,
 };
-use familygraph_store::scope;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::agency::Agency;
 use super::casework::Involvement;
@@ -16,7 +14,7 @@ use super::stored;
 use crate::context::request;
 use crate::error::ApiResult;
 use crate::global_id;
-use crate::pagination::{Page, PageRequest, load_page, wants_total};
+use crate::pagination::{Page, PageRequest, page_of, wants_total};
 
 /// A team of practitioners.
 #[derive(Clone)]
@@ -90,6 +88,7 @@ impl Team {
             .collect())
     }
     /// Open allocations held in this team (the team's caseload), as far as the caller may see.
+    /// Batched: a page of teams costs one statement for all their caseload pages.
     async fn caseload(
         &self,
         ctx: &Context<'_>,
@@ -98,25 +97,28 @@ impl Team {
     ) -> ApiResult<Page<Involvement>> {
         let rc = request(ctx)?;
         let page = PageRequest::new(first, after.as_deref())?;
-        let select = involvement::Entity::find()
-            .filter(involvement::Column::TeamId.eq(self.0.id))
-            .filter(involvement::Column::EndedOn.is_null())
-            .filter(scope::persons(&rc.scope, involvement::Column::PersonId));
-        load_page(
-            &rc.db,
-            select,
-            involvement::Column::Id,
-            page,
-            wants_total(ctx),
-            Involvement,
-        )
-        .await
+        let total_count = if wants_total(ctx) {
+            rc.loaders
+                .caseload_count(false)
+                .load_one(self.0.id)
+                .await?
+                .unwrap_or_default()
+        } else {
+            0
+        };
+        let rows = rc
+            .loaders
+            .caseload_page(page)
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(page_of(rows, page, total_count, |row| row.id, Involvement))
     }
     /// How many children the team holds open allocations for, as far as the caller may see.
     async fn caseload_size(&self, ctx: &Context<'_>) -> ApiResult<u64> {
         Ok(request(ctx)?
             .loaders
-            .caseload_size()
+            .caseload_count(true)
             .load_one(self.0.id)
             .await?
             .unwrap_or_default())
