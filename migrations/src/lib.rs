@@ -16,6 +16,7 @@ mod m20261124_000004_create_people;
 mod m20261124_000005_create_family_networks;
 mod m20261124_000006_create_casework;
 mod m20261124_000007_create_audit;
+mod m20261124_000008_create_workflow;
 
 /// The familygraph migrator: every schema migration, oldest first.
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000005_create_family_networks::Migration),
             Box::new(m20261124_000006_create_casework::Migration),
             Box::new(m20261124_000007_create_audit::Migration),
+            Box::new(m20261124_000008_create_workflow::Migration),
         ]
     }
 }

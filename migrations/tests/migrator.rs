@@ -42,6 +42,13 @@ const TABLES: &[&str] = &[
     "cp_conference",
     "visit",
     "audit_event",
+    "outbox_event",
+    "idempotency_record",
+    "strategy_discussion",
+    "strategy_participant",
+    "fgdm_meeting",
+    "support_package",
+    "partner_record",
 ];
 
 /// A sample of the indexes the data model asks for, as (table, index).
@@ -65,7 +72,28 @@ const INDEXES: &[(&str, &str)] = &[
     ),
     ("visit", "idx_visit_practitioner_id"),
     ("audit_event", "idx_audit_event_record_type_record_id"),
+    ("outbox_event", "idx_outbox_event_delivered_at_occurred_at"),
+    (
+        "idempotency_record",
+        "uq_idempotency_record_subject_idempotency_key",
+    ),
+    ("strategy_participant", "idx_strategy_participant_agency_id"),
+    ("partner_record", "idx_partner_record_contact_id"),
 ];
+
+/// Tables created by the newest migration, `m20261124_000008_create_workflow`.
+const WORKFLOW_TABLES: &[&str] = &[
+    "outbox_event",
+    "idempotency_record",
+    "strategy_discussion",
+    "strategy_participant",
+    "fgdm_meeting",
+    "support_package",
+    "partner_record",
+];
+
+/// Existing tables to which `m20261124_000008_create_workflow` adds a `version` column.
+const VERSIONED: &[&str] = &["contact", "family_help_episode", "involvement"];
 
 async fn tables_present(db: &DatabaseConnection) -> Result<Vec<&'static str>, DbErr> {
     let manager = SchemaManager::new(db);
@@ -101,6 +129,30 @@ async fn round_trip(db: &DatabaseConnection) -> Result<(), String> {
         for (table, index) in INDEXES {
             if !manager.has_index(table, index).await.map_err(e)? {
                 return Err(format!("round {round}: index {index} on {table} missing"));
+            }
+        }
+
+        for table in VERSIONED {
+            if !manager.has_column(table, "version").await.map_err(e)? {
+                return Err(format!("round {round}: {table}.version missing after up"));
+            }
+        }
+
+        // Undo the newest migration alone: its tables and columns go, the rest stay.
+        Migrator::down(db, Some(1)).await.map_err(e)?;
+        let present = tables_present(db).await.map_err(e)?;
+        if present.len() != TABLES.len() - WORKFLOW_TABLES.len()
+            || present.iter().any(|t| WORKFLOW_TABLES.contains(t))
+        {
+            return Err(format!(
+                "round {round}: wrong tables after one step down: {present:?}"
+            ));
+        }
+        for table in VERSIONED {
+            if manager.has_column(table, "version").await.map_err(e)? {
+                return Err(format!(
+                    "round {round}: {table}.version left after one step down"
+                ));
             }
         }
 

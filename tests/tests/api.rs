@@ -6,10 +6,15 @@ mod api {
     mod audit;
     mod auth;
     mod batching;
+    mod child_protection;
     mod errors;
+    mod family_network;
+    mod measures;
     mod pagination;
+    mod partner;
     mod places;
     mod readme;
     mod scope;
     mod story;
+    mod workflow;
 }

@@ -19,6 +19,7 @@ pub mod codes;
 pub mod error;
 pub mod identifiers;
 pub mod principal;
+pub mod workflow;
 
 pub use code_enum::CodeEnum;
 pub use codes::*;

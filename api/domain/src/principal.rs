@@ -96,9 +96,11 @@ impl Role {
             subject: principal.subject.clone(),
         };
         match self {
-            Role::Administrator | Role::Auditor | Role::LocalityManager => RecordScope::Everything,
+            Role::Administrator
+            | Role::Auditor
+            | Role::LocalityManager
+            | Role::FrontDoorOfficer => RecordScope::Everything,
             Role::TeamManager
-            | Role::FrontDoorOfficer
             | Role::FamilyHelpPractitioner
             | Role::SocialWorker
             | Role::LeadChildProtectionPractitioner
@@ -159,8 +161,10 @@ impl Principal {
     /// Which children's records the caller may see.
     ///
     /// This is the **interim** rule, until access policy is held as data:
-    /// - `administrator`, `auditor`, `locality_manager`: [`RecordScope::Everything`];
-    /// - `team_manager`, `front_door_officer`, `family_help_practitioner`, `social_worker`,
+    /// - `administrator`, `auditor`, `locality_manager`, and `front_door_officer` (the front door
+    ///   must match every contact against existing records before it triages):
+    ///   [`RecordScope::Everything`];
+    /// - `team_manager`, `family_help_practitioner`, `social_worker`,
     ///   `lead_child_protection_practitioner`, `macpt_partner`, `health_visitor`: the caller's
     ///   team ([`RecordScope::Teams`]) when a team is set, otherwise the children they are
     ///   allocated to ([`RecordScope::Allocated`]);
@@ -278,7 +282,12 @@ mod tests {
 
     #[test]
     fn broad_roles_see_everything() {
-        for role in [Role::Administrator, Role::Auditor, Role::LocalityManager] {
+        for role in [
+            Role::Administrator,
+            Role::Auditor,
+            Role::LocalityManager,
+            Role::FrontDoorOfficer,
+        ] {
             assert_eq!(
                 principal(&[role], None, None).record_scope(),
                 RecordScope::Everything
@@ -294,7 +303,6 @@ mod tests {
     fn team_roles_see_their_team_or_their_allocations() {
         for role in [
             Role::TeamManager,
-            Role::FrontDoorOfficer,
             Role::FamilyHelpPractitioner,
             Role::SocialWorker,
             Role::LeadChildProtectionPractitioner,

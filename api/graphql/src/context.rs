@@ -23,6 +23,8 @@ pub struct RequestContext {
     pub db: DatabaseConnection,
     /// Batched loaders bound to this request's scope.
     pub loaders: Loaders,
+    /// The GraphQL operation's name, for the audit trail.
+    pub operation: Option<String>,
     reads: Mutex<Vec<AuditedRecord>>,
 }
 
@@ -35,7 +37,34 @@ impl RequestContext {
             principal,
             scope,
             db,
+            operation: None,
             reads: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Names the operation being run (for the audit trail).
+    pub fn with_operation(mut self, operation: Option<String>) -> Self {
+        self.operation = operation;
+        self
+    }
+
+    /// The actor for a workflow command.
+    pub fn actor(&self) -> familygraph_store::workflow::Actor {
+        familygraph_store::workflow::Actor::new(self.principal.clone(), self.operation.clone())
+    }
+
+    /// Fails with `FORBIDDEN` unless the caller may perform `operation`.
+    pub fn require(
+        &self,
+        operation: familygraph_domain::workflow::Operation,
+        described: &str,
+    ) -> Result<(), ApiError> {
+        if self.principal.may(operation) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden {
+                operation: described.to_owned(),
+            })
         }
     }
 

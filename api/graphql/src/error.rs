@@ -60,6 +60,16 @@ pub enum ApiError {
         /// What was looked for.
         what: String,
     },
+    /// The caller may not perform the operation.
+    Forbidden {
+        /// What was refused.
+        operation: String,
+    },
+    /// The record changed since the caller read it.
+    Conflict {
+        /// What changed.
+        what: String,
+    },
     /// An internal failure, already logged under `correlation_id`.
     Internal {
         /// The id to quote when reporting it.
@@ -93,6 +103,8 @@ impl ApiError {
         match self {
             Self::BadUserInput { .. } => ErrorCode::BadUserInput,
             Self::NotFound { .. } => ErrorCode::NotFound,
+            Self::Forbidden { .. } => ErrorCode::Forbidden,
+            Self::Conflict { .. } => ErrorCode::Conflict,
             Self::Internal { .. } => ErrorCode::Internal,
         }
     }
@@ -102,6 +114,10 @@ impl ApiError {
         match self {
             Self::BadUserInput { field, message } => format!("{field}: {message}"),
             Self::NotFound { what } => format!("{what} not found"),
+            Self::Forbidden { operation } => format!("you may not {operation}"),
+            Self::Conflict { what } => {
+                format!("{what} has changed since you read it: reload it and try again")
+            }
             Self::Internal { correlation_id } => {
                 format!("internal error (correlation id {correlation_id})")
             }
@@ -118,7 +134,9 @@ impl From<ApiError> for async_graphql::Error {
                 ApiError::Internal { correlation_id } => {
                     ext.set("correlationId", correlation_id.to_string())
                 }
-                ApiError::NotFound { .. } => {}
+                ApiError::NotFound { .. }
+                | ApiError::Forbidden { .. }
+                | ApiError::Conflict { .. } => {}
             }
         })
     }
@@ -136,6 +154,11 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::Invalid(domain) => domain.into(),
+            StoreError::Conflict {
+                record_type, id, ..
+            } => Self::Conflict {
+                what: format!("{record_type} {id}"),
+            },
             other => Self::internal(&other),
         }
     }

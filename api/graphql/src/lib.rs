@@ -8,17 +8,19 @@ pub mod context;
 pub mod error;
 pub mod global_id;
 pub mod loaders;
+pub mod measures;
+pub mod mutation;
 pub mod pagination;
 pub mod query;
 pub mod types;
 
-use async_graphql::{EmptyMutation, EmptySubscription, Schema};
+use async_graphql::{EmptySubscription, Schema};
 
 pub use context::RequestContext;
 pub use error::{ApiError, ErrorCode};
 
 /// The schema type.
-pub type FamilyGraphSchema = Schema<query::Query, EmptyMutation, EmptySubscription>;
+pub type FamilyGraphSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
 
 /// Deepest query the server will run.
 pub const MAX_DEPTH: usize = 16;
@@ -27,12 +29,16 @@ pub const MAX_COMPLEXITY: usize = 20_000;
 
 /// Builds the schema with its limits.
 pub fn build_schema() -> FamilyGraphSchema {
-    Schema::build(query::Query, EmptyMutation, EmptySubscription)
-        .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY)
-        .limit_recursive_depth(32)
-        .limit_directives(20)
-        .finish()
+    Schema::build(
+        query::Query::default(),
+        mutation::Mutation::default(),
+        EmptySubscription,
+    )
+    .limit_depth(MAX_DEPTH)
+    .limit_complexity(MAX_COMPLEXITY)
+    .limit_recursive_depth(32)
+    .limit_directives(20)
+    .finish()
 }
 
 /// The schema in SDL, as `schema.graphql` holds it.

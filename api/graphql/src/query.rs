@@ -23,9 +23,13 @@ use crate::types::team::{Practitioner, Team};
 /// The most ids `nodes(ids:)` takes at once.
 pub const MAX_NODES: usize = 100;
 
-/// Entry points for reading.
+/// Every query: the core reads and the measures.
+#[derive(async_graphql::MergedObject, Default)]
+pub struct Query(CoreQuery, crate::measures::MeasuresQuery);
+
+/// Entry points for reading records.
 #[derive(Default)]
-pub struct Query;
+pub struct CoreQuery;
 
 /// Filters for `children`; every filter given must hold.
 #[derive(InputObject, Default)]
@@ -76,7 +80,7 @@ pub struct Viewer {
 }
 
 #[Object]
-impl Query {
+impl CoreQuery {
     /// Fetches any record by its global id. A record the caller may not see answers `NOT_FOUND`,
     /// exactly as an unknown id does.
     async fn node(

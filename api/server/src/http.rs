@@ -112,7 +112,7 @@ async fn graphql(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes)
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    let principal = match state.authenticator.authenticate(authorization) {
+    let principal = match state.authenticator.authenticate(authorization).await {
         Ok(principal) => principal,
         Err(error) => {
             return HttpResponse::Unauthorized()
@@ -134,7 +134,9 @@ async fn graphql(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes)
         }
     };
     let operation_name = operation_name(&request);
-    let context = Arc::new(RequestContext::new(state.db.clone(), principal));
+    let context = Arc::new(
+        RequestContext::new(state.db.clone(), principal).with_operation(operation_name.clone()),
+    );
     let mut response = state.schema.execute(request.data(context.clone())).await;
     let request_failed = matches!(response.data, Value::Null)
         && !response.errors.is_empty()

@@ -4,7 +4,7 @@ use anyhow::{Context as _, bail};
 use familygraph_domain::{Role, SchoolUrn};
 use familygraph_store::seed::{self, SeedOptions};
 
-use crate::auth::Authenticator;
+use crate::auth::{Authenticator, OidcConfig};
 use crate::cli::{Cli, Command, CommonArgs, SeedArgs, ServeArgs, TokenArgs};
 use crate::config::DatabaseTarget;
 use crate::dev_issuer::{DevIssuer, TokenRequest};
@@ -109,14 +109,52 @@ fn token(common: &CommonArgs, args: &TokenArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Which token issuers a server trusts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IssuerPlan {
+    /// Trust the configured OpenID provider.
+    pub oidc: bool,
+    /// Trust the development issuer.
+    pub dev_issuer: bool,
+}
+
+impl IssuerPlan {
+    /// Decides which issuers to trust. With an OpenID issuer configured, the development issuer
+    /// stays on only in the embedded default (never with a `DATABASE_URL`, forced or not).
+    /// Without one, the development issuer is on unless the database is PostgreSQL and it was
+    /// not forced, which is refused.
+    pub fn decide(
+        target: &DatabaseTarget,
+        oidc_configured: bool,
+        force_dev_issuer: bool,
+    ) -> anyhow::Result<Self> {
+        if oidc_configured {
+            return Ok(Self {
+                oidc: true,
+                dev_issuer: target.is_embedded(),
+            });
+        }
+        if target.is_postgres() && !force_dev_issuer {
+            bail!(
+                "DATABASE_URL points at PostgreSQL, where the development token issuer is refused. \
+                 Configure a real OpenID issuer ({}), or pass --force-dev-issuer \
+                 (FAMILYGRAPH_FORCE_DEV_ISSUER=1) for a non-production test deployment.",
+                crate::auth::config::ENV_ISSUER
+            );
+        }
+        Ok(Self {
+            oidc: false,
+            dev_issuer: true,
+        })
+    }
+}
+
 async fn serve(common: &CommonArgs, args: &ServeArgs) -> anyhow::Result<()> {
     let target = DatabaseTarget::resolve(common.database_url.as_deref(), &common.data_dir);
-    if target.is_postgres() && !args.force_dev_issuer {
-        bail!(
-            "DATABASE_URL points at PostgreSQL, where the development token issuer is refused. \
-             Configure a real OpenID issuer, or pass --force-dev-issuer (FAMILYGRAPH_FORCE_DEV_ISSUER=1) \
-             for a non-production test deployment."
-        );
+    let oidc = OidcConfig::from_env().context("reading the OpenID provider configuration")?;
+    let plan = IssuerPlan::decide(&target, oidc.is_some(), args.force_dev_issuer)?;
+    if oidc.is_some() && args.force_dev_issuer && !plan.dev_issuer {
+        tracing::warn!("--force-dev-issuer is ignored: an OpenID issuer is configured");
     }
     let (target, db) = connect(common).await?;
     familygraph_store::db::migrate(&db)
@@ -132,12 +170,30 @@ async fn serve(common: &CommonArgs, args: &ServeArgs) -> anyhow::Result<()> {
             );
         }
     }
-    let issuer = DevIssuer::load_or_create(&common.data_dir)?;
-    announce_dev_issuer(common);
+    let mut authenticator = match &oidc {
+        Some(config) => {
+            let authenticator = Authenticator::with_oidc(config)?;
+            match authenticator.prepare().await {
+                Ok(()) => {
+                    tracing::info!(issuer = %config.issuer, audience = %config.audience, "trusting the OpenID provider")
+                }
+                Err(error) => {
+                    tracing::warn!(issuer = %config.issuer, %error, "the OpenID provider is not reachable yet; tokens are refused until it is")
+                }
+            }
+            authenticator
+        }
+        None => Authenticator::refusing_all(),
+    };
+    if plan.dev_issuer {
+        let issuer = DevIssuer::load_or_create(&common.data_dir)?;
+        announce_dev_issuer(common);
+        authenticator = authenticator.and_dev_issuer(&issuer);
+    }
     let state = AppState {
         schema: familygraph_graphql::build_schema(),
         db,
-        authenticator: Authenticator::with_dev_issuer(&issuer),
+        authenticator,
     };
     let (server, address) =
         http::start(state, &args.bind).with_context(|| format!("binding {}", args.bind))?;
@@ -157,4 +213,54 @@ fn announce_dev_issuer(common: &CommonArgs) {
     );
     tracing::warn!("development token issuer is on");
     eprintln!("{banner}");
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn embedded() -> DatabaseTarget {
+        DatabaseTarget::resolve(None, Path::new("d"))
+    }
+
+    fn postgres() -> DatabaseTarget {
+        DatabaseTarget::resolve(Some("postgres://fg@db/fg"), Path::new("d"))
+    }
+
+    fn sqlite_url() -> DatabaseTarget {
+        DatabaseTarget::resolve(Some("sqlite:///tmp/fg.sqlite"), Path::new("d"))
+    }
+
+    fn plan(oidc: bool, dev_issuer: bool) -> IssuerPlan {
+        IssuerPlan { oidc, dev_issuer }
+    }
+
+    #[test]
+    fn without_an_issuer_the_dev_issuer_is_on_except_on_unforced_postgres() {
+        let decide = IssuerPlan::decide;
+        assert_eq!(
+            decide(&embedded(), false, false).unwrap(),
+            plan(false, true)
+        );
+        assert_eq!(
+            decide(&sqlite_url(), false, false).unwrap(),
+            plan(false, true)
+        );
+        assert!(decide(&postgres(), false, false).is_err());
+        assert_eq!(decide(&postgres(), false, true).unwrap(), plan(false, true));
+    }
+
+    #[test]
+    fn with_an_issuer_the_dev_issuer_stays_only_in_the_embedded_default() {
+        let decide = IssuerPlan::decide;
+        assert_eq!(decide(&embedded(), true, false).unwrap(), plan(true, true));
+        assert_eq!(
+            decide(&sqlite_url(), true, false).unwrap(),
+            plan(true, false)
+        );
+        assert_eq!(decide(&postgres(), true, false).unwrap(), plan(true, false));
+        assert_eq!(decide(&postgres(), true, true).unwrap(), plan(true, false));
+    }
 }

@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 use familygraph_domain::Principal;
-use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 use uuid::Uuid;
 
 use crate::entity::audit_event;
@@ -36,8 +36,8 @@ pub struct AuditedRecord {
 }
 
 /// Appends one audit row per record, in a single statement.
-pub async fn append(
-    db: &DatabaseConnection,
+pub async fn append<C: ConnectionTrait>(
+    db: &C,
     principal: &Principal,
     operation: Option<&str>,
     action: AuditAction,
@@ -53,18 +53,26 @@ pub async fn append(
         .map(|role| role.as_str())
         .collect::<Vec<_>>()
         .join(" ");
-    let rows = records.iter().map(|record| audit_event::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        occurred_at: Set(now),
-        subject: Set(principal.subject.clone()),
-        client_id: Set(principal.client_id.clone()),
-        roles: Set(roles.clone()),
-        operation: Set(operation.map(str::to_owned)),
-        action: Set(action.code().to_owned()),
-        record_type: Set(record.record_type.to_owned()),
-        record_id: Set(record.record_id),
-        outcome: Set("ALLOWED".to_owned()),
-    });
-    audit_event::Entity::insert_many(rows).exec(db).await?;
+    let rows: Vec<_> = records
+        .iter()
+        .map(|record| audit_event::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            occurred_at: Set(now),
+            subject: Set(principal.subject.clone()),
+            client_id: Set(principal.client_id.clone()),
+            roles: Set(roles.clone()),
+            operation: Set(operation.map(str::to_owned)),
+            action: Set(action.code().to_owned()),
+            record_type: Set(record.record_type.to_owned()),
+            record_id: Set(record.record_id),
+            outcome: Set("ALLOWED".to_owned()),
+        })
+        .collect();
+    // Keep each statement well under SQLite's bound-parameter limit.
+    for chunk in rows.chunks(500) {
+        audit_event::Entity::insert_many(chunk.to_vec())
+            .exec(db)
+            .await?;
+    }
     Ok(())
 }

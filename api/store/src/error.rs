@@ -10,6 +10,16 @@ pub enum StoreError {
     /// A stored value did not parse into its domain type (a bug or a bad import, never client input).
     #[error("stored value is invalid: {0}")]
     Corrupt(String),
+    /// The record changed since the caller read it: `expected` is the version they sent.
+    #[error("{record_type} {id} is no longer at version {expected}")]
+    Conflict {
+        /// The record's type.
+        record_type: &'static str,
+        /// The record's id.
+        id: uuid::Uuid,
+        /// The version the caller sent.
+        expected: i32,
+    },
     /// Client input that the domain rejected.
     #[error(transparent)]
     Invalid(#[from] familygraph_domain::DomainError),

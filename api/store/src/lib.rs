@@ -9,8 +9,10 @@ pub mod children;
 pub mod db;
 pub mod entity;
 pub mod error;
+pub mod measures;
 pub mod scope;
 pub mod seed;
+pub mod workflow;
 
 pub use audit::{AuditAction, AuditedRecord};
 pub use children::ChildFilter;

@@ -5,7 +5,7 @@
 //! a record outside the scope never leaves the database.
 
 use familygraph_domain::{AgencyLinkKind, RecordScope};
-use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement, UnionType};
 use sea_orm::{ColumnTrait, Condition, EntityTrait};
 
 use crate::entity::{
@@ -27,6 +27,8 @@ fn reachable_children(scope: &RecordScope) -> Option<Option<SelectStatement>> {
         RecordScope::Everything => None,
         RecordScope::Nothing => Some(None),
         RecordScope::Teams(codes) => Some(Some(
+            // Children allocated in the team, and children new to the service whose contact the
+            // front door routed to it (the team's incoming work, until someone is allocated).
             Query::select()
                 .column((involvement::Entity, involvement::Column::PersonId))
                 .from(involvement::Entity)
@@ -37,6 +39,37 @@ fn reachable_children(scope: &RecordScope) -> Option<Option<SelectStatement>> {
                 )
                 .and_where(Expr::col((team::Entity, team::Column::Code)).is_in(codes.clone()))
                 .and_where(Expr::col((involvement::Entity, involvement::Column::EndedOn)).is_null())
+                .union(
+                    UnionType::Distinct,
+                    Query::select()
+                        .column((contact::Entity, contact::Column::PersonId))
+                        .from(contact::Entity)
+                        .inner_join(
+                            team::Entity,
+                            Expr::col((team::Entity, team::Column::Id))
+                                .equals((contact::Entity, contact::Column::RoutedTeamId)),
+                        )
+                        .and_where(
+                            Expr::col((team::Entity, team::Column::Code)).is_in(codes.clone()),
+                        )
+                        .and_where(
+                            Expr::exists(
+                                Query::select()
+                                    .expr(Expr::val(1))
+                                    .from(involvement::Entity)
+                                    .and_where(
+                                        Expr::col((
+                                            involvement::Entity,
+                                            involvement::Column::PersonId,
+                                        ))
+                                        .equals((contact::Entity, contact::Column::PersonId)),
+                                    )
+                                    .to_owned(),
+                            )
+                            .not(),
+                        )
+                        .to_owned(),
+                )
                 .to_owned(),
         )),
         RecordScope::Allocated { subject } => Some(Some(

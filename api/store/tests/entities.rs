@@ -10,6 +10,7 @@ use familygraph_migrations::{Migrator, MigratorTrait};
 use familygraph_store::entity::*;
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, Database, DatabaseConnection, EntityTrait, IntoActiveModel,
+    NotSet, Set,
 };
 use uuid::Uuid;
 
@@ -319,6 +320,7 @@ async fn exercise(db: DatabaseConnection) {
             started_on: day(2026, 1, 6),
             ended_on: None,
             change_reason: None,
+            version: 1,
         }
     );
     let contact = roundtrip!(
@@ -337,6 +339,7 @@ async fn exercise(db: DatabaseConnection) {
             decided_at: Some(at(11, 45)),
             decided_by_id: Some(practitioner.id),
             routed_team_id: Some(team.id),
+            version: 1,
         }
     );
     roundtrip!(
@@ -363,6 +366,7 @@ async fn exercise(db: DatabaseConnection) {
             started_on: day(2026, 1, 6),
             ended_on: None,
             closure_reason: None,
+            version: 3,
         }
     );
     let assessment = roundtrip!(
@@ -479,7 +483,203 @@ async fn exercise(db: DatabaseConnection) {
         }
     );
 
+    // Workflow.
+    roundtrip!(
+        db,
+        outbox_event,
+        outbox_event::Model {
+            id: id(),
+            occurred_at: at(12, 5),
+            event_type: "ContactRecorded".into(),
+            aggregate_type: "contact".into(),
+            aggregate_id: contact.id,
+            payload: r#"{"contactId":"synthetic"}"#.into(),
+            subject: "synthetic-subject-1".into(),
+            delivered_at: Some(at(12, 6)),
+            attempts: 1,
+        }
+    );
+    let idempotency = roundtrip!(
+        db,
+        idempotency_record,
+        idempotency_record::Model {
+            id: id(),
+            subject: "synthetic-subject-1".into(),
+            idempotency_key: "synthetic-key-1".into(),
+            operation: "RecordContact".into(),
+            record_type: "contact".into(),
+            record_id: contact.id,
+            created_at: at(12, 5),
+        }
+    );
+    let discussion = roundtrip!(
+        db,
+        strategy_discussion,
+        strategy_discussion::Model {
+            id: id(),
+            person_id: child.id,
+            held_on: day(2026, 1, 19),
+            chair_practitioner_id: practitioner.id,
+            decision: Some("SECTION_47".into()),
+            created_at: at(13, 0),
+        }
+    );
+    roundtrip!(
+        db,
+        strategy_participant,
+        strategy_participant::Model {
+            id: id(),
+            strategy_discussion_id: discussion.id,
+            agency_id: agency.id,
+            practitioner_id: Some(practitioner.id),
+        }
+    );
+    roundtrip!(
+        db,
+        fgdm_meeting,
+        fgdm_meeting::Model {
+            id: id(),
+            family_network_id: network.id,
+            offered_on: day(2026, 1, 12),
+            offered_to: "Jo Example".into(),
+            stage: "FAMILY_HELP".into(),
+            response: Some("ACCEPTED".into()),
+            responded_on: Some(day(2026, 1, 14)),
+            held_on: Some(day(2026, 2, 3)),
+            facilitator: Some("Independent FGDM coordinator".into()),
+            child_attended: Some(true),
+            version: 2,
+        }
+    );
+    roundtrip!(
+        db,
+        support_package,
+        support_package::Model {
+            id: id(),
+            family_network_id: network.id,
+            kind: "FINANCIAL".into(),
+            description: "Travel costs for Aunt Pat's weekly visits.".into(),
+            amount_pence: Some(12_500),
+            started_on: day(2026, 2, 4),
+            ended_on: None,
+        }
+    );
+    roundtrip!(
+        db,
+        partner_record,
+        partner_record::Model {
+            id: id(),
+            agency_id: agency.id,
+            person_id: Some(child.id),
+            family_id: Some(family.id),
+            kind: "CONCERN".into(),
+            description: "Synthetic concern recorded by the school.".into(),
+            occurred_on: day(2026, 1, 4),
+            lawful_basis: "PUBLIC_TASK".into(),
+            recorded_by: "dsl-999001".into(),
+            contact_id: Some(contact.id),
+            created_at: at(9, 30),
+        }
+    );
+
     constraints_hold(db, &child, &parent).await;
+    workflow_constraints_hold(db, &child, &idempotency).await;
+}
+
+/// The workflow tables' constraints and defaults: one record per (subject, idempotency key);
+/// `partner_record.contact_id` is cleared when its contact goes; `version` defaults to 1.
+async fn workflow_constraints_hold(
+    db: &DatabaseConnection,
+    child: &person::Model,
+    idempotency: &idempotency_record::Model,
+) {
+    // The same key from the same caller is refused; from another caller it is fine.
+    let again = |subject: &str| idempotency_record::Model {
+        id: id(),
+        subject: subject.into(),
+        ..idempotency.clone()
+    };
+    assert!(
+        again(&idempotency.subject)
+            .into_active_model()
+            .reset_all()
+            .insert(db)
+            .await
+            .is_err()
+    );
+    again("synthetic-subject-2")
+        .into_active_model()
+        .reset_all()
+        .insert(db)
+        .await
+        .unwrap();
+
+    // `version` is filled in by the database when not written.
+    let contact = contact::ActiveModel {
+        id: Set(id()),
+        person_id: Set(child.id),
+        family_id: Set(None),
+        received_at: Set(at(14, 0)),
+        source: Set("1B".into()),
+        presenting_concern: Set("Second synthetic concern.".into()),
+        recorded_by: Set(None),
+        triage_decision: Set(None),
+        triage_reason: Set(None),
+        decided_at: Set(None),
+        decided_by_id: Set(None),
+        routed_team_id: Set(None),
+        version: NotSet,
+    }
+    .insert(db)
+    .await
+    .unwrap();
+    assert_eq!(contact.version, 1);
+
+    // Deleting a contact clears the partner records that led to it.
+    let record = partner_record::Model {
+        id: id(),
+        agency_id: Uuid::now_v7(),
+        person_id: None,
+        family_id: None,
+        kind: "SUPPORT".into(),
+        description: "Synthetic support.".into(),
+        occurred_on: day(2026, 1, 4),
+        lawful_basis: "PUBLIC_TASK".into(),
+        recorded_by: "dsl-999001".into(),
+        contact_id: Some(contact.id),
+        created_at: at(14, 1),
+    };
+    // An unknown agency is refused...
+    assert!(
+        record
+            .clone()
+            .into_active_model()
+            .reset_all()
+            .insert(db)
+            .await
+            .is_err()
+    );
+    // ...a known one is not.
+    let agency = agency::Entity::find().one(db).await.unwrap().unwrap();
+    let record = partner_record::Model {
+        agency_id: agency.id,
+        ..record
+    }
+    .into_active_model()
+    .reset_all()
+    .insert(db)
+    .await
+    .unwrap();
+    contact::Entity::delete_by_id(contact.id)
+        .exec(db)
+        .await
+        .unwrap();
+    let record = partner_record::Entity::find_by_id(record.id)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.contact_id, None);
 }
 
 /// The unique and foreign-key constraints the data model promises are enforced.

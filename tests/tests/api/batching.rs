@@ -67,7 +67,9 @@ async fn team_caseload_pages_are_batched_across_teams() {
         let app = &app;
         async move {
             let before = app.statements();
-            let reply = app.graphql(Some(&token), TEAMS, json!({ "first": first })).await;
+            let reply = app
+                .graphql(Some(&token), TEAMS, json!({ "first": first }))
+                .await;
             let teams = reply.data()["teams"]["edges"].as_array().unwrap().clone();
             (app.statements() - before, teams)
         }
@@ -75,15 +77,28 @@ async fn team_caseload_pages_are_batched_across_teams() {
     run(1).await;
     let (one, _) = run(1).await;
     let (all, teams) = run(100).await;
-    assert!(teams.len() >= 6, "front door, four locality teams, MACPT...");
-    println!("teams query: {one} statements for 1 team, {all} for {}", teams.len());
-    assert!(all <= one + 3, "{one} statements for one team, {all} for {}", teams.len());
+    assert!(
+        teams.len() >= 6,
+        "front door, four locality teams, MACPT..."
+    );
+    println!(
+        "teams query: {one} statements for 1 team, {all} for {}",
+        teams.len()
+    );
+    assert!(
+        all <= one + 3,
+        "{one} statements for one team, {all} for {}",
+        teams.len()
+    );
     // The page agrees with the counts.
     for team in &teams {
         let caseload = &team["node"]["caseload"];
         let shown = caseload["edges"].as_array().unwrap().len() as u64;
         let total = caseload["totalCount"].as_u64().unwrap();
         assert_eq!(shown, total.min(5));
-        assert_eq!(caseload["pageInfo"]["hasNextPage"].as_bool().unwrap(), total > 5);
+        assert_eq!(
+            caseload["pageInfo"]["hasNextPage"].as_bool().unwrap(),
+            total > 5
+        );
     }
 }

@@ -164,3 +164,21 @@ async fn http_misuse_gets_the_right_status() {
     assert_eq!(reply.status, 400);
     assert_eq!(reply.error_codes(), vec!["GRAPHQL_VALIDATION_FAILED"]);
 }
+
+#[tokio::test]
+async fn queries_nested_too_deep_are_refused_before_running() {
+    let app = TestApp::start().await;
+    let mut query = String::from("givenName");
+    for _ in 0..6 {
+        query = format!("families {{ family {{ members {{ person {{ {query} }} }} }} }}");
+    }
+    let query = format!("{{ children(first: 1) {{ edges {{ node {{ {query} }} }} }} }}");
+    let before = app.statements();
+    let reply = app
+        .graphql(Some(&app.admin_token()), &query, json!({}))
+        .await;
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.error_codes(), vec!["QUERY_TOO_COMPLEX"]);
+    // Refused before any resolver ran: only the (empty) audit flush could touch the database.
+    assert!(app.statements() - before <= 1);
+}

@@ -32,33 +32,39 @@ async fn a_team_practitioner_sees_only_their_teams_children_and_families() {
     let reply = app.graphql(Some(&token), TOTAL, json!({})).await;
     let expected = app
         .count(
-            "SELECT COUNT(DISTINCT i.person_id) FROM involvement i JOIN team t ON t.id = i.team_id
-             JOIN person p ON p.id = i.person_id
-             WHERE t.code = 'S1' AND i.ended_on IS NULL AND p.is_child = TRUE",
+            "SELECT COUNT(*) FROM person p WHERE p.is_child = TRUE AND (
+                p.id IN (SELECT i.person_id FROM involvement i JOIN team t ON t.id = i.team_id
+                         WHERE t.code = 'S1' AND i.ended_on IS NULL)
+                OR p.id IN (SELECT c.person_id FROM contact c JOIN team t ON t.id = c.routed_team_id
+                            WHERE t.code = 'S1' AND NOT EXISTS
+                              (SELECT 1 FROM involvement i WHERE i.person_id = c.person_id)))",
         )
         .await;
     assert!(expected > 0);
     assert_eq!(total(&reply), expected);
 
-    // Every child they can list is allocated in S1.
+    // Every child they can list is allocated in S1, or new and routed to S1.
     let reply = app
         .graphql(
             Some(&token),
-            "{ children(first: 100) { edges { node { involvements { team { code } } } } } }",
+            "{ children(first: 100) { edges { node {
+                involvements(current: false) { endedOn team { code } }
+                contacts { routedTeam { code } } } } } }",
             json!({}),
         )
         .await;
     for edge in reply.data()["children"]["edges"].as_array().unwrap() {
-        let teams: Vec<&Value> = edge["node"]["involvements"]
-            .as_array()
-            .unwrap()
+        let involvements = edge["node"]["involvements"].as_array().unwrap();
+        let allocated = involvements
             .iter()
-            .map(|i| &i["team"]["code"])
-            .collect();
-        assert!(
-            teams.iter().any(|t| *t == "S1"),
-            "child outside S1 leaked: {teams:?}"
-        );
+            .any(|i| i["team"]["code"] == "S1" && i["endedOn"].is_null());
+        let routed_new = involvements.is_empty()
+            && edge["node"]["contacts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["routedTeam"]["code"] == "S1");
+        assert!(allocated || routed_new, "child outside S1 leaked: {edge}");
     }
 }
 

@@ -6,15 +6,19 @@
 
 mod characteristics;
 mod cin;
+mod network;
 mod organisation;
+mod partner;
 mod people;
 mod work;
 
 pub use characteristics::{Disability, Ethnicity, Sex, UpnUnknown};
 pub use cin::{AssessmentFactor, CategoryOfAbuse, ClosureReason, PrimaryNeed, ReferralSource};
+pub use network::{FgdmResponse, FgdmStage, SupportPackageKind};
 pub use organisation::{AgencyKind, AreaKind, InvolvementRole, PractitionerRole, TeamKind};
+pub use partner::{LawfulBasis, PartnerRecordKind};
 pub use people::{
     AgencyLinkKind, FamilyRole, LevelOfNeed, NetworkMemberKind, RelationshipKind, SendStatus,
     Willingness,
 };
-pub use work::{FamilyHelpLevel, PlanKind, Section47Outcome, TriageDecision};
+pub use work::{FamilyHelpLevel, PlanKind, Section47Outcome, StrategyDecision, TriageDecision};

@@ -41,6 +41,15 @@ code_enum! {
     }
 }
 
+code_enum! {
+    /// What a child protection strategy discussion decided.
+    pub enum StrategyDecision {
+        Section47 = "SECTION_47" => "Start a section 47 enquiry",
+        NoFurtherAction = "NO_FURTHER_ACTION" => "No further action",
+        ContinueFamilyHelp = "CONTINUE_FAMILY_HELP" => "Continue with Family Help",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -52,6 +61,8 @@ mod tests {
         check_code_list::<FamilyHelpLevel>(2);
         check_code_list::<PlanKind>(4);
         check_code_list::<Section47Outcome>(3);
+        check_code_list::<StrategyDecision>(3);
+        assert_eq!(StrategyDecision::Section47.code(), "SECTION_47");
         assert_eq!(PlanKind::ChildProtection.code(), "CHILD_PROTECTION");
     }
 }

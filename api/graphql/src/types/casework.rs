@@ -100,6 +100,10 @@ impl Involvement {
     pub async fn id(&self) -> ID {
         global_id::encode("Involvement", self.0.id)
     }
+    /// Version for optimistic concurrency: send it back when changing the record.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
     /// The role the practitioner holds for the child.
     async fn role(&self) -> ApiResult<InvolvementRole> {
         stored("involvement role", &self.0.role, InvolvementRole::from_code)
@@ -135,6 +139,10 @@ impl Contact {
     /// Global id.
     pub async fn id(&self) -> ID {
         global_id::encode("Contact", self.0.id)
+    }
+    /// Version for optimistic concurrency: send it back when changing the record.
+    async fn version(&self) -> i32 {
+        self.0.version
     }
     /// When the front door received it.
     async fn received_at(&self) -> DateTime<Utc> {
@@ -221,6 +229,10 @@ impl FamilyHelpEpisode {
     /// Global id.
     pub async fn id(&self) -> ID {
         global_id::encode("FamilyHelpEpisode", self.0.id)
+    }
+    /// Version for optimistic concurrency: send it back when changing the record.
+    async fn version(&self) -> i32 {
+        self.0.version
     }
     /// Targeted early help or child in need.
     async fn level(&self) -> ApiResult<FamilyHelpLevel> {

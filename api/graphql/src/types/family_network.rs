@@ -1,12 +1,17 @@
 //! Family networks: the people around a child who can help (Family Group Decision Making).
 
 use async_graphql::{Context, ID, Object};
-use familygraph_domain::{NetworkMemberKind, Willingness};
-use familygraph_store::entity::{family, family_network, network_member, person};
+use chrono::NaiveDate;
+use familygraph_domain::{
+    FgdmResponse, FgdmStage, NetworkMemberKind, SupportPackageKind, Willingness,
+};
+use familygraph_store::entity::{
+    family, family_network, fgdm_meeting, network_member, person, support_package,
+};
 
 use super::family::Family;
 use super::person::Person;
-use super::stored;
+use super::{stored, stored_opt};
 use crate::context::request;
 use crate::error::ApiResult;
 use crate::global_id;
@@ -18,6 +23,28 @@ pub struct FamilyNetwork(pub(crate) family_network::Model);
 /// Someone in a family network.
 #[derive(Clone)]
 pub struct NetworkMember(pub(crate) network_member::Model);
+
+/// A Family Group Decision Making (FGDM) meeting: offered to the family, accepted or declined,
+/// and — once accepted — held with a facilitator, where the network makes a family-led plan.
+#[derive(Clone)]
+pub struct FgdmMeeting(pub(crate) fgdm_meeting::Model);
+
+/// A family network support package: practical or financial help so a child can stay within
+/// the network.
+#[derive(Clone)]
+pub struct SupportPackage(pub(crate) support_package::Model);
+
+async fn network(
+    rc: &crate::context::RequestContext,
+    id: uuid::Uuid,
+) -> ApiResult<Option<FamilyNetwork>> {
+    Ok(rc
+        .loaders
+        .by_id::<family_network::Entity>()
+        .load_one(id)
+        .await?
+        .map(FamilyNetwork))
+}
 
 #[Object]
 impl FamilyNetwork {
@@ -48,6 +75,26 @@ impl FamilyNetwork {
             .await?
             .unwrap_or_default();
         Ok(rows.into_iter().map(NetworkMember).collect())
+    }
+    /// FGDM meetings offered to the network, oldest first.
+    async fn fgdm_meetings(&self, ctx: &Context<'_>) -> ApiResult<Vec<FgdmMeeting>> {
+        let rows = request(ctx)?
+            .loaders
+            .has_many::<fgdm_meeting::Entity>(fgdm_meeting::Column::FamilyNetworkId)
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(rows.into_iter().map(FgdmMeeting).collect())
+    }
+    /// Support packages given to the network, oldest first.
+    async fn support_packages(&self, ctx: &Context<'_>) -> ApiResult<Vec<SupportPackage>> {
+        let rows = request(ctx)?
+            .loaders
+            .has_many::<support_package::Entity>(support_package::Column::FamilyNetworkId)
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(rows.into_iter().map(SupportPackage).collect())
     }
 }
 
@@ -93,5 +140,94 @@ impl NetworkMember {
             .load_one(person_id)
             .await?
             .map(|model| Person::read(rc, model)))
+    }
+}
+
+#[Object]
+impl FgdmMeeting {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        global_id::encode("FgdmMeeting", self.0.id)
+    }
+    /// Version for optimistic concurrency: send it back when recording the response or the
+    /// meeting.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    /// When the meeting was offered.
+    async fn offered_on(&self) -> NaiveDate {
+        self.0.offered_on
+    }
+    /// Who it was offered to (e.g. "Mum and Dad").
+    async fn offered_to(&self) -> &str {
+        &self.0.offered_to
+    }
+    /// The stage of the child's journey: Family Help, child protection or pre-proceedings.
+    async fn stage(&self) -> ApiResult<FgdmStage> {
+        stored("FGDM stage", &self.0.stage, FgdmStage::from_code)
+    }
+    /// The family's answer; none until they respond.
+    async fn response(&self) -> ApiResult<Option<FgdmResponse>> {
+        stored_opt(
+            "FGDM response",
+            self.0.response.as_deref(),
+            FgdmResponse::from_code,
+        )
+    }
+    /// When the family responded.
+    async fn responded_on(&self) -> Option<NaiveDate> {
+        self.0.responded_on
+    }
+    /// When the meeting was held; none until it is.
+    async fn held_on(&self) -> Option<NaiveDate> {
+        self.0.held_on
+    }
+    /// Who facilitated the meeting.
+    async fn facilitator(&self) -> Option<&str> {
+        self.0.facilitator.as_deref()
+    }
+    /// Whether the child attended the meeting.
+    async fn child_attended(&self) -> Option<bool> {
+        self.0.child_attended
+    }
+    /// The family network it was offered to.
+    async fn network(&self, ctx: &Context<'_>) -> ApiResult<Option<FamilyNetwork>> {
+        network(request(ctx)?, self.0.family_network_id).await
+    }
+}
+
+#[Object]
+impl SupportPackage {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        global_id::encode("SupportPackage", self.0.id)
+    }
+    /// Practical or financial.
+    async fn kind(&self) -> ApiResult<SupportPackageKind> {
+        stored(
+            "support package kind",
+            &self.0.kind,
+            SupportPackageKind::from_code,
+        )
+    }
+    /// What the support is.
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+    /// Financial support: the amount, in pence.
+    async fn amount_pence(&self) -> Option<i32> {
+        self.0.amount_pence
+    }
+    /// First day of the support.
+    async fn started_on(&self) -> NaiveDate {
+        self.0.started_on
+    }
+    /// Last day of the support; none while it continues.
+    async fn ended_on(&self) -> Option<NaiveDate> {
+        self.0.ended_on
+    }
+    /// The family network supported.
+    async fn network(&self, ctx: &Context<'_>) -> ApiResult<Option<FamilyNetwork>> {
+        network(request(ctx)?, self.0.family_network_id).await
     }
 }

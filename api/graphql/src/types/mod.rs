@@ -2,9 +2,11 @@
 
 pub mod agency;
 pub mod casework;
+pub mod child_protection;
 pub mod family;
 pub mod family_network;
 pub mod node;
+pub mod partner;
 pub mod person;
 pub mod place;
 pub mod plan;

@@ -5,7 +5,7 @@ use familygraph_store::Scoped;
 use familygraph_store::entity::{
     agency, area, assessment, contact, cp_conference, family, family_help_episode, family_hub,
     family_network, involvement, local_authority, locality, lsoa, network_member, person, plan,
-    practitioner, referral, section47_enquiry, team, visit,
+    practitioner, referral, section47_enquiry, strategy_discussion, team, visit,
 };
 use sea_orm::EntityTrait;
 use uuid::Uuid;
@@ -15,6 +15,7 @@ use super::casework::{
     Assessment, ChildProtectionConference, Contact, FamilyHelpEpisode, Involvement, Referral,
     Section47Enquiry, Visit,
 };
+use super::child_protection::StrategyDiscussion;
 use super::family::Family;
 use super::family_network::{FamilyNetwork, NetworkMember};
 use super::person::Person;
@@ -69,6 +70,8 @@ pub enum Node {
     Section47Enquiry(Section47Enquiry),
     /// A child protection conference.
     ChildProtectionConference(ChildProtectionConference),
+    /// A child protection strategy discussion.
+    StrategyDiscussion(StrategyDiscussion),
     /// A visit.
     Visit(Visit),
 }
@@ -146,6 +149,9 @@ pub async fn resolve(rc: &RequestContext, field: &str, id: &ID) -> ApiResult<Nod
         "ChildProtectionConference" => load::<cp_conference::Entity>(rc, uuid)
             .await?
             .map(|m| Node::ChildProtectionConference(ChildProtectionConference(m))),
+        "StrategyDiscussion" => load::<strategy_discussion::Entity>(rc, uuid)
+            .await?
+            .map(|m| Node::StrategyDiscussion(StrategyDiscussion(m))),
         "Visit" => load::<visit::Entity>(rc, uuid)
             .await?
             .map(|m| Node::Visit(Visit(m))),

@@ -9,15 +9,19 @@ use familygraph_domain::{
 use familygraph_store::entity::{
     address, agency_link, assessment, contact, cp_conference, family_help_episode, family_member,
     involvement, person, person_disability, person_identifier, plan, practitioner, referral,
-    relationship, section47_enquiry, visit,
+    relationship, section47_enquiry, strategy_discussion, visit,
 };
+
+use familygraph_store::entity::partner_record;
 
 use super::agency::AgencyLink;
 use super::casework::{
     Assessment, ChildProtectionConference, Contact, FamilyHelpEpisode, Involvement, Referral,
     Section47Enquiry, Visit,
 };
+use super::child_protection::StrategyDiscussion;
 use super::family::FamilyMember;
+use super::partner::PartnerRecord;
 use super::place::Lsoa;
 use super::plan::Plan;
 use super::team::Practitioner;
@@ -214,14 +218,22 @@ impl Person {
                 .map(Practitioner)),
         }
     }
-    /// How many times the Family Help lead practitioner has changed (hand-offs).
+    /// How many times the Family Help lead practitioner has changed (hand-offs): ended lead
+    /// allocations with a change reason, other than those ended by the episode closing — the
+    /// same definition the `handOffs` measure counts.
     async fn lead_practitioner_changes(&self, ctx: &Context<'_>) -> ApiResult<usize> {
         let rows = involvements_of(request(ctx)?, self.0.id).await?;
-        let leads = rows
+        Ok(rows
             .iter()
-            .filter(|row| row.role == InvolvementRole::FamilyHelpLead.code())
-            .count();
-        Ok(leads.saturating_sub(1))
+            .filter(|row| {
+                row.role == InvolvementRole::FamilyHelpLead.code()
+                    && row.ended_on.is_some()
+                    && row
+                        .change_reason
+                        .as_deref()
+                        .is_some_and(|reason| reason != familygraph_store::measures::EPISODE_CLOSED)
+            })
+            .count())
     }
     /// Plans for this child; `open: true` for current plans only.
     async fn plans(
@@ -282,6 +294,17 @@ impl Person {
             .unwrap_or_default();
         Ok(rows.into_iter().map(Assessment).collect())
     }
+    /// Child protection strategy discussions, oldest first.
+    async fn strategy_discussions(&self, ctx: &Context<'_>) -> ApiResult<Vec<StrategyDiscussion>> {
+        let mut rows = request(ctx)?
+            .loaders
+            .has_many::<strategy_discussion::Entity>(strategy_discussion::Column::PersonId)
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        rows.sort_by_key(|row| (row.held_on, row.created_at));
+        Ok(rows.into_iter().map(StrategyDiscussion).collect())
+    }
     /// Section 47 enquiries.
     async fn section47_enquiries(&self, ctx: &Context<'_>) -> ApiResult<Vec<Section47Enquiry>> {
         let rows = request(ctx)?
@@ -314,6 +337,17 @@ impl Person {
             .await?
             .unwrap_or_default();
         Ok(rows.into_iter().map(Visit).collect())
+    }
+    /// What partner agencies recorded about the person (concerns and support), as far as the
+    /// caller may see: a school sees only its own records.
+    async fn partner_records(&self, ctx: &Context<'_>) -> ApiResult<Vec<PartnerRecord>> {
+        let rows = request(ctx)?
+            .loaders
+            .has_many::<partner_record::Entity>(partner_record::Column::PersonId)
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(rows.into_iter().map(PartnerRecord).collect())
     }
     /// Partner agencies linked to this person (the school roll, a GP practice...).
     async fn agency_links(&self, ctx: &Context<'_>) -> ApiResult<Vec<AgencyLink>> {

@@ -33,9 +33,21 @@ impl Related<super::agency_link::Entity> for Entity {
     }
 }
 
+impl Related<super::partner_record::Entity> for Entity {
+    fn to() -> RelationDef {
+        super::partner_record::Relation::Agency.def().rev()
+    }
+}
+
 impl Related<super::practitioner::Entity> for Entity {
     fn to() -> RelationDef {
         super::practitioner::Relation::Agency.def().rev()
+    }
+}
+
+impl Related<super::strategy_participant::Entity> for Entity {
+    fn to() -> RelationDef {
+        super::strategy_participant::Relation::Agency.def().rev()
     }
 }
 

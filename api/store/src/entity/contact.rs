@@ -40,6 +40,8 @@ pub struct Model {
     /// The team the contact was routed to.
     #[sea_orm(nullable)]
     pub routed_team_id: Option<Uuid>,
+    /// Version for optimistic concurrency.
+    pub version: i32,
 }
 
 /// Foreign keys of `contact`.
@@ -96,6 +98,12 @@ impl Related<super::practitioner::Entity> for Entity {
 impl Related<super::team::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::RoutedTeam.def()
+    }
+}
+
+impl Related<super::partner_record::Entity> for Entity {
+    fn to() -> RelationDef {
+        super::partner_record::Relation::Contact.def().rev()
     }
 }
 

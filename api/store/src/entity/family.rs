@@ -46,6 +46,12 @@ impl Related<super::family_network::Entity> for Entity {
     }
 }
 
+impl Related<super::partner_record::Entity> for Entity {
+    fn to() -> RelationDef {
+        super::partner_record::Relation::Family.def().rev()
+    }
+}
+
 impl Related<super::plan::Entity> for Entity {
     fn to() -> RelationDef {
         super::plan::Relation::Family.def().rev()

@@ -27,6 +27,8 @@ pub struct Model {
     /// Closure reason code, `RC1`–`RC9`.
     #[sea_orm(column_type = "Text", nullable)]
     pub closure_reason: Option<String>,
+    /// Version for optimistic concurrency.
+    pub version: i32,
 }
 
 /// Foreign keys of `family_help_episode`.

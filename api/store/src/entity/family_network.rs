@@ -37,9 +37,21 @@ impl Related<super::family::Entity> for Entity {
     }
 }
 
+impl Related<super::fgdm_meeting::Entity> for Entity {
+    fn to() -> RelationDef {
+        super::fgdm_meeting::Relation::FamilyNetwork.def().rev()
+    }
+}
+
 impl Related<super::network_member::Entity> for Entity {
     fn to() -> RelationDef {
         super::network_member::Relation::FamilyNetwork.def().rev()
+    }
+}
+
+impl Related<super::support_package::Entity> for Entity {
+    fn to() -> RelationDef {
+        super::support_package::Relation::FamilyNetwork.def().rev()
     }
 }
 

@@ -27,6 +27,8 @@ pub struct Model {
     /// Why the involvement changed or ended.
     #[sea_orm(column_type = "Text", nullable)]
     pub change_reason: Option<String>,
+    /// Version for optimistic concurrency.
+    pub version: i32,
 }
 
 /// Foreign keys of `involvement`.

@@ -99,6 +99,12 @@ impl Related<super::network_member::Entity> for Entity {
     }
 }
 
+impl Related<super::partner_record::Entity> for Entity {
+    fn to() -> RelationDef {
+        super::partner_record::Relation::Person.def().rev()
+    }
+}
+
 impl Related<super::person_disability::Entity> for Entity {
     fn to() -> RelationDef {
         super::person_disability::Relation::Person.def().rev()
@@ -126,6 +132,12 @@ impl Related<super::referral::Entity> for Entity {
 impl Related<super::section47_enquiry::Entity> for Entity {
     fn to() -> RelationDef {
         super::section47_enquiry::Relation::Person.def().rev()
+    }
+}
+
+impl Related<super::strategy_discussion::Entity> for Entity {
+    fn to() -> RelationDef {
+        super::strategy_discussion::Relation::Person.def().rev()
     }
 }
 

@@ -75,6 +75,22 @@ impl Related<super::section47_enquiry::Entity> for Entity {
     }
 }
 
+impl Related<super::strategy_discussion::Entity> for Entity {
+    fn to() -> RelationDef {
+        super::strategy_discussion::Relation::ChairPractitioner
+            .def()
+            .rev()
+    }
+}
+
+impl Related<super::strategy_participant::Entity> for Entity {
+    fn to() -> RelationDef {
+        super::strategy_participant::Relation::Practitioner
+            .def()
+            .rev()
+    }
+}
+
 impl Related<super::team_membership::Entity> for Entity {
     fn to() -> RelationDef {
         super::team_membership::Relation::Practitioner.def().rev()

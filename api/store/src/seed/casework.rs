@@ -585,6 +585,7 @@ impl Population<'_> {
                 decided_at: t.decided_at.map(|at| at + minutes(index as i64)),
                 decided_by_id: t.decided_at.map(|_| t.front_door_officer),
                 routed_team_id,
+                version: 1,
             });
             if t.decision.is_none() {
                 // Waiting at the front door: the officer holds it.
@@ -628,6 +629,7 @@ impl Population<'_> {
                 started_on: episode.start,
                 ended_on: episode.end,
                 closure_reason: episode.closure.map(|c| c.code().to_owned()),
+                version: 1,
             });
 
             // The lead practitioner (the same for siblings in the same team).
@@ -1037,6 +1039,7 @@ impl Population<'_> {
             started_on: ended_on.map_or(started_on, |end| started_on.min(end)),
             ended_on,
             change_reason: change_reason.map(str::to_owned),
+            version: 1,
         });
     }
 }

@@ -433,6 +433,7 @@ pub(super) fn write(p: &mut Population<'_>, rows: &mut Rows) {
             decided_at: Some(decided_at + minutes(i as i64)),
             decided_by_id: front_door,
             routed_team_id: s1,
+            version: 1,
         });
     }
 
@@ -496,6 +497,7 @@ pub(super) fn write(p: &mut Population<'_>, rows: &mut Rows) {
             started_on: episode_start,
             ended_on: None,
             closure_reason: None,
+            version: 1,
         });
         if let Some(lead) = lead {
             p.involvement(

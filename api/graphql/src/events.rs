@@ -1,0 +1,274 @@
+//! The event feed behind subscriptions: one background task per server process tails the
+//! shared `outbox_event` table and fans each new event out to every subscriber in the process.
+//!
+//! Every successful mutation appends its domain event to the outbox in the mutation's own
+//! transaction. Tailing that table, rather than passing events through an in-process channel
+//! fed by resolvers, means a mutation served by one replica reaches subscribers connected to any
+//! other replica of the same database, and that an event is published only once it has been
+//! committed.
+//!
+//! Events are polled every [`POLL_INTERVAL`] in id order (ids are UUIDv7, so they sort by
+//! creation time), at most [`BATCH`] rows per query. Because a transaction can commit after a
+//! later one (and replicas' clocks differ slightly), each poll looks back [`LOOKBACK`] before
+//! the newest event seen and skips the ids it has already published, so a late commit is still
+//! delivered, once.
+//!
+//! The feed publishes only events that occur after it starts. The task stops when the last
+//! handle to the feed ([`EventFeed`]) is dropped, i.e. when the server stops.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use familygraph_store::entity::outbox_event;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde_json::Value;
+use tokio::sync::broadcast;
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+/// How often the outbox is polled.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(250);
+/// Most rows read by one query (a poll pages until it has caught up).
+pub const BATCH: u64 = 200;
+/// How far before the newest event seen each poll looks again, for transactions that committed
+/// out of id order.
+pub const LOOKBACK: Duration = Duration::from_secs(5);
+/// Events buffered for each subscriber before a slow one starts missing events.
+pub const CAPACITY: usize = 1024;
+
+/// One domain event from the outbox.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DomainEvent {
+    /// The outbox row's id (UUIDv7).
+    pub id: Uuid,
+    /// When it happened.
+    pub occurred_at: DateTime<Utc>,
+    /// Event type, e.g. `ContactRecorded`.
+    pub event_type: String,
+    /// Type of the record the event is about, e.g. `Contact`, `Plan`.
+    pub aggregate_type: String,
+    /// Id of the record the event is about.
+    pub aggregate_id: Uuid,
+    /// The event's payload (`Value::Null` if it was not JSON).
+    pub payload: Value,
+}
+
+impl DomainEvent {
+    /// A uuid field of the payload (e.g. `childId`), if present and well formed.
+    pub fn payload_uuid(&self, field: &str) -> Option<Uuid> {
+        self.payload
+            .get(field)
+            .and_then(Value::as_str)
+            .and_then(|text| Uuid::parse_str(text).ok())
+    }
+}
+
+impl From<outbox_event::Model> for DomainEvent {
+    fn from(row: outbox_event::Model) -> Self {
+        Self {
+            id: row.id,
+            occurred_at: row.occurred_at,
+            event_type: row.event_type,
+            aggregate_type: row.aggregate_type,
+            aggregate_id: row.aggregate_id,
+            payload: serde_json::from_str(&row.payload).unwrap_or(Value::Null),
+        }
+    }
+}
+
+/// A handle to the process's event feed. Cheap to clone; the tailing task stops when the last
+/// handle is dropped.
+#[derive(Clone)]
+pub struct EventFeed {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    sender: broadcast::Sender<Arc<DomainEvent>>,
+    task: JoinHandle<()>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl EventFeed {
+    /// Starts tailing the outbox of `db` on the current Tokio runtime.
+    ///
+    /// # Panics
+    ///
+    /// Panics if called outside a Tokio runtime.
+    pub fn start(db: DatabaseConnection) -> Self {
+        let (sender, _) = broadcast::channel(CAPACITY);
+        let task = tokio::spawn(tail(db, sender.clone()));
+        Self {
+            inner: Arc::new(Inner { sender, task }),
+        }
+    }
+
+    /// A receiver of every event published from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<DomainEvent>> {
+        self.inner.sender.subscribe()
+    }
+
+    /// Whether the tailing task is still running.
+    pub fn is_running(&self) -> bool {
+        !self.inner.task.is_finished()
+    }
+}
+
+/// The smallest UUIDv7 of the millisecond `ms`: every id created at or after it sorts after.
+fn v7_floor(ms: u64) -> Uuid {
+    let mut bytes = [0u8; 16];
+    bytes[..6].copy_from_slice(&ms.to_be_bytes()[2..]);
+    bytes[6] = 0x70;
+    bytes[8] = 0x80;
+    Uuid::from_bytes(bytes)
+}
+
+/// The millisecond a UUIDv7 was created at (0 for other versions).
+fn v7_millis(id: Uuid) -> u64 {
+    id.get_timestamp()
+        .map(|ts| {
+            let (secs, nanos) = ts.to_unix();
+            secs.saturating_mul(1000) + u64::from(nanos / 1_000_000)
+        })
+        .unwrap_or(0)
+}
+
+/// What the tailing task remembers between polls.
+struct Cursor {
+    /// Ids at or below this were there before the feed started, and are never published.
+    start: Uuid,
+    /// The newest event published so far.
+    newest: Option<Uuid>,
+    /// Ids already published within the lookback window.
+    published: BTreeSet<Uuid>,
+}
+
+impl Cursor {
+    /// Where the next poll starts reading (exclusive).
+    fn low(&self) -> Uuid {
+        match self.newest {
+            Some(newest) => {
+                let lookback = LOOKBACK.as_millis() as u64;
+                v7_floor(v7_millis(newest).saturating_sub(lookback)).max(self.start)
+            }
+            None => self.start,
+        }
+    }
+
+    /// Records that `id` was published.
+    fn publish(&mut self, id: Uuid) -> bool {
+        if id <= self.start || !self.published.insert(id) {
+            return false;
+        }
+        self.newest = Some(self.newest.map_or(id, |newest| newest.max(id)));
+        true
+    }
+
+    /// Forgets ids below the lookback window (they are never read again).
+    fn prune(&mut self) {
+        let low = self.low();
+        self.published = self.published.split_off(&low);
+    }
+}
+
+async fn newest_id(db: &DatabaseConnection) -> Result<Option<Uuid>, sea_orm::DbErr> {
+    Ok(outbox_event::Entity::find()
+        .order_by_desc(outbox_event::Column::Id)
+        .limit(1)
+        .one(db)
+        .await?
+        .map(|row| row.id))
+}
+
+async fn tail(db: DatabaseConnection, sender: broadcast::Sender<Arc<DomainEvent>>) {
+    let start = loop {
+        match newest_id(&db).await {
+            Ok(id) => break id.unwrap_or(Uuid::nil()),
+            Err(error) => {
+                tracing::warn!(%error, "event feed: reading the outbox failed; retrying");
+                tokio::time::sleep(POLL_INTERVAL * 4).await;
+            }
+        }
+    };
+    let mut cursor = Cursor {
+        start,
+        newest: None,
+        published: BTreeSet::new(),
+    };
+    let mut interval = tokio::time::interval(POLL_INTERVAL);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        if let Err(error) = poll(&db, &sender, &mut cursor).await {
+            tracing::warn!(%error, "event feed: reading the outbox failed; retrying");
+        }
+    }
+}
+
+async fn poll(
+    db: &DatabaseConnection,
+    sender: &broadcast::Sender<Arc<DomainEvent>>,
+    cursor: &mut Cursor,
+) -> Result<(), sea_orm::DbErr> {
+    let mut after = cursor.low();
+    loop {
+        let rows = outbox_event::Entity::find()
+            .filter(outbox_event::Column::Id.gt(after))
+            .order_by_asc(outbox_event::Column::Id)
+            .limit(BATCH)
+            .all(db)
+            .await?;
+        let full = rows.len() as u64 == BATCH;
+        for row in rows {
+            after = row.id;
+            if cursor.publish(row.id) {
+                // No receivers is not an error: nobody is subscribed right now.
+                let _ = sender.send(Arc::new(DomainEvent::from(row)));
+            }
+        }
+        if !full {
+            break;
+        }
+    }
+    cursor.prune();
+    Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_floor_of_a_millisecond_sorts_before_its_ids_and_after_earlier_ones() {
+        let id = Uuid::now_v7();
+        let ms = v7_millis(id);
+        assert!(v7_floor(ms) <= id);
+        assert!(v7_floor(ms + 1) > id);
+        assert_eq!(v7_millis(v7_floor(ms)), ms);
+    }
+
+    #[test]
+    fn an_id_is_published_once_and_never_before_the_start() {
+        let before = Uuid::now_v7();
+        let mut cursor = Cursor {
+            start: before,
+            newest: None,
+            published: BTreeSet::new(),
+        };
+        assert!(!cursor.publish(before));
+        let later = Uuid::now_v7();
+        assert!(cursor.publish(later));
+        assert!(!cursor.publish(later));
+        assert_eq!(cursor.low(), before, "the lookback never reaches before the start");
+        cursor.prune();
+        assert!(!cursor.publish(later));
+    }
+}
