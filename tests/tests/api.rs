@@ -9,6 +9,7 @@ mod api {
     mod child_protection;
     mod errors;
     mod family_network;
+    mod journey;
     mod measures;
     mod pagination;
     mod partner;
@@ -16,5 +17,6 @@ mod api {
     mod readme;
     mod scope;
     mod story;
+    mod subscriptions;
     mod workflow;
 }
