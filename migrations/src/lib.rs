@@ -17,6 +17,7 @@ mod m20261124_000005_create_family_networks;
 mod m20261124_000006_create_casework;
 mod m20261124_000007_create_audit;
 mod m20261124_000008_create_workflow;
+mod m20261124_000009_chain_audit;
 
 /// The familygraph migrator: every schema migration, oldest first.
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000006_create_casework::Migration),
             Box::new(m20261124_000007_create_audit::Migration),
             Box::new(m20261124_000008_create_workflow::Migration),
+            Box::new(m20261124_000009_chain_audit::Migration),
         ]
     }
 }

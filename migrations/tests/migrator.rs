@@ -72,6 +72,7 @@ const INDEXES: &[(&str, &str)] = &[
     ),
     ("visit", "idx_visit_practitioner_id"),
     ("audit_event", "idx_audit_event_record_type_record_id"),
+    ("audit_event", "uq_audit_event_sequence"),
     ("outbox_event", "idx_outbox_event_delivered_at_occurred_at"),
     (
         "idempotency_record",
@@ -81,7 +82,10 @@ const INDEXES: &[(&str, &str)] = &[
     ("partner_record", "idx_partner_record_contact_id"),
 ];
 
-/// Tables created by the newest migration, `m20261124_000008_create_workflow`.
+/// Columns the newest migration, `m20261124_000009_chain_audit`, adds to `audit_event`.
+const CHAIN_COLUMNS: &[&str] = &["sequence", "previous_hash", "hash"];
+
+/// Tables created by `m20261124_000008_create_workflow`.
 const WORKFLOW_TABLES: &[&str] = &[
     "outbox_event",
     "idempotency_record",
@@ -138,7 +142,33 @@ async fn round_trip(db: &DatabaseConnection) -> Result<(), String> {
             }
         }
 
-        // Undo the newest migration alone: its tables and columns go, the rest stay.
+        for column in CHAIN_COLUMNS {
+            if !manager.has_column("audit_event", column).await.map_err(e)? {
+                return Err(format!(
+                    "round {round}: audit_event.{column} missing after up"
+                ));
+            }
+        }
+
+        // Undo the newest migration alone: the chain columns and index go, the rest stay.
+        Migrator::down(db, Some(1)).await.map_err(e)?;
+        for column in CHAIN_COLUMNS {
+            if manager.has_column("audit_event", column).await.map_err(e)? {
+                return Err(format!(
+                    "round {round}: audit_event.{column} left after one step down"
+                ));
+            }
+        }
+        if manager
+            .has_index("audit_event", "uq_audit_event_sequence")
+            .await
+            .map_err(e)?
+            || tables_present(db).await.map_err(e)?.len() != TABLES.len()
+        {
+            return Err(format!("round {round}: wrong schema after one step down"));
+        }
+
+        // Then `m20261124_000008_create_workflow`: its tables and columns go, the rest stay.
         Migrator::down(db, Some(1)).await.map_err(e)?;
         let present = tables_present(db).await.map_err(e)?;
         if present.len() != TABLES.len() - WORKFLOW_TABLES.len()

@@ -13,11 +13,12 @@
 //! the newest event seen and skips the ids it has already published, so a late commit is still
 //! delivered, once.
 //!
-//! The feed publishes only events that occur after it starts. The task stops when the last
-//! handle to the feed ([`EventFeed`]) is dropped, i.e. when the server stops.
+//! The feed starts with the first subscription and publishes only events that occur after it
+//! starts. The task stops when the last handle to the feed ([`EventFeed`]) is dropped, i.e.
+//! when the server stops.
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -78,46 +79,68 @@ impl From<outbox_event::Model> for DomainEvent {
     }
 }
 
-/// A handle to the process's event feed. Cheap to clone; the tailing task stops when the last
-/// handle is dropped.
+/// A handle to the process's event feed. Cheap to clone. The tailing task starts with the first
+/// subscription (so a server nobody subscribes to never polls) and stops when the last handle is
+/// dropped.
 #[derive(Clone)]
 pub struct EventFeed {
     inner: Arc<Inner>,
 }
 
 struct Inner {
+    db: DatabaseConnection,
+    runtime: Option<tokio::runtime::Handle>,
     sender: broadcast::Sender<Arc<DomainEvent>>,
-    task: JoinHandle<()>,
+    task: OnceLock<JoinHandle<()>>,
 }
 
 impl Drop for Inner {
     fn drop(&mut self) {
-        self.task.abort();
+        if let Some(task) = self.task.get() {
+            task.abort();
+        }
     }
 }
 
 impl EventFeed {
-    /// Starts tailing the outbox of `db` on the current Tokio runtime.
-    ///
-    /// # Panics
-    ///
-    /// Panics if called outside a Tokio runtime.
-    pub fn start(db: DatabaseConnection) -> Self {
+    /// A feed over the outbox of `db`. Its task will run on the Tokio runtime this is called
+    /// on (or, outside one, on the runtime of the first subscriber).
+    pub fn new(db: DatabaseConnection) -> Self {
         let (sender, _) = broadcast::channel(CAPACITY);
-        let task = tokio::spawn(tail(db, sender.clone()));
         Self {
-            inner: Arc::new(Inner { sender, task }),
+            inner: Arc::new(Inner {
+                db,
+                runtime: tokio::runtime::Handle::try_current().ok(),
+                sender,
+                task: OnceLock::new(),
+            }),
         }
     }
 
-    /// A receiver of every event published from now on.
+    /// A receiver of every event published from now on; starts the tailing task if needed.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the task must be started and there is no Tokio runtime to start it on.
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<DomainEvent>> {
-        self.inner.sender.subscribe()
+        let receiver = self.inner.sender.subscribe();
+        self.inner.task.get_or_init(|| {
+            let start = v7_floor(Utc::now().timestamp_millis().max(0) as u64);
+            let task = tail(self.inner.db.clone(), self.inner.sender.clone(), start);
+            match &self.inner.runtime {
+                Some(runtime) => runtime.spawn(task),
+                None => tokio::spawn(task),
+            }
+        });
+        receiver
     }
 
-    /// Whether the tailing task is still running.
+    /// Whether the tailing task has started and is still running.
     pub fn is_running(&self) -> bool {
-        !self.inner.task.is_finished()
+        self.inner
+            .task
+            .get()
+            .is_some_and(|task| !task.is_finished())
     }
 }
 
@@ -142,7 +165,7 @@ fn v7_millis(id: Uuid) -> u64 {
 
 /// What the tailing task remembers between polls.
 struct Cursor {
-    /// Ids at or below this were there before the feed started, and are never published.
+    /// Ids at or below this predate the feed, and are never published.
     start: Uuid,
     /// The newest event published so far.
     newest: Option<Uuid>,
@@ -178,25 +201,7 @@ impl Cursor {
     }
 }
 
-async fn newest_id(db: &DatabaseConnection) -> Result<Option<Uuid>, sea_orm::DbErr> {
-    Ok(outbox_event::Entity::find()
-        .order_by_desc(outbox_event::Column::Id)
-        .limit(1)
-        .one(db)
-        .await?
-        .map(|row| row.id))
-}
-
-async fn tail(db: DatabaseConnection, sender: broadcast::Sender<Arc<DomainEvent>>) {
-    let start = loop {
-        match newest_id(&db).await {
-            Ok(id) => break id.unwrap_or(Uuid::nil()),
-            Err(error) => {
-                tracing::warn!(%error, "event feed: reading the outbox failed; retrying");
-                tokio::time::sleep(POLL_INTERVAL * 4).await;
-            }
-        }
-    };
+async fn tail(db: DatabaseConnection, sender: broadcast::Sender<Arc<DomainEvent>>, start: Uuid) {
     let mut cursor = Cursor {
         start,
         newest: None,
@@ -267,7 +272,11 @@ mod tests {
         let later = Uuid::now_v7();
         assert!(cursor.publish(later));
         assert!(!cursor.publish(later));
-        assert_eq!(cursor.low(), before, "the lookback never reaches before the start");
+        assert_eq!(
+            cursor.low(),
+            before,
+            "the lookback never reaches before the start"
+        );
         cursor.prune();
         assert!(!cursor.publish(later));
     }

@@ -2,25 +2,31 @@
 //! teams and places, resolved through scoped, batched loaders.
 //!
 //! No HTTP here: the server crate authenticates the caller, puts a [`RequestContext`] into each
-//! request, and writes the audit trail the context collected.
+//! request, and writes the audit trail the context collected. Subscriptions
+//! ([`subscription`]) are fed by the outbox tail in [`events`], and build and audit a context
+//! per delivered event themselves.
 
 pub mod context;
 pub mod error;
+pub mod events;
 pub mod global_id;
 pub mod loaders;
 pub mod measures;
 pub mod mutation;
 pub mod pagination;
 pub mod query;
+pub mod subscription;
 pub mod types;
 
-use async_graphql::{EmptySubscription, Schema};
+use async_graphql::Schema;
 
 pub use context::RequestContext;
 pub use error::{ApiError, ErrorCode};
+pub use events::EventFeed;
+pub use subscription::{Subscriber, SubscriptionSources};
 
 /// The schema type.
-pub type FamilyGraphSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
+pub type FamilyGraphSchema = Schema<query::Query, mutation::Mutation, subscription::Subscription>;
 
 /// Deepest query the server will run.
 pub const MAX_DEPTH: usize = 16;
@@ -32,8 +38,9 @@ pub fn build_schema() -> FamilyGraphSchema {
     Schema::build(
         query::Query::default(),
         mutation::Mutation::default(),
-        EmptySubscription,
+        subscription::Subscription,
     )
+    .extension(subscription::PerEventContext)
     .limit_depth(MAX_DEPTH)
     .limit_complexity(MAX_COMPLEXITY)
     .limit_recursive_depth(32)

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextPrepareRequest,
 };
-use async_graphql::futures_util::stream::{self, Stream};
+use async_graphql::futures_util::stream::{self, BoxStream, Stream};
 use async_graphql::{Context, Data, ID, Request, Response, ServerError, ServerResult};
 use familygraph_domain::Principal;
 use familygraph_domain::workflow::Operation;
@@ -23,7 +23,6 @@ use familygraph_store::entity::{contact, plan};
 use familygraph_store::{AuditAction, audit};
 use sea_orm::DatabaseConnection;
 use tokio::sync::broadcast::{self, error::RecvError};
-use uuid::Uuid;
 
 use crate::context::RequestContext;
 use crate::error::{ApiError, ApiResult};
@@ -56,6 +55,9 @@ pub struct Subscriber {
 #[derive(Default)]
 pub struct Subscription;
 
+/// Every subscription, over WebSocket (`graphql-transport-ws`) at `/graphql`: authenticate with
+/// `{"Authorization": "Bearer <token>"}` as the `connection_init` payload. Each event is
+/// authorised and audited like a query.
 #[async_graphql::Subscription]
 impl Subscription {
     /// The Integrated Front Door's queue: every contact recorded, triaged or re-triaged from now
@@ -65,23 +67,26 @@ impl Subscription {
     async fn front_door_queue(
         &self,
         ctx: &Context<'_>,
-    ) -> ApiResult<impl Stream<Item = async_graphql::Result<Contact>> + use<>> {
+    ) -> async_graphql::Result<BoxStream<'static, async_graphql::Result<Contact>>> {
         let feed = Feed::new(ctx)?;
         if !feed.principal.may(Operation::TriageContact) {
             return Err(ApiError::Forbidden {
                 operation: "watch the front-door queue".to_owned(),
-            });
+            }
+            .into());
         }
-        Ok(feed.stream(|event, rc| async move {
+        Ok(Box::pin(feed.stream(|event, rc| async move {
             if event.aggregate_type != "Contact"
                 || !FRONT_DOOR_EVENTS.contains(&event.event_type.as_str())
             {
                 return Ok(None);
             }
-            let id = event.payload_uuid("contactId").unwrap_or(event.aggregate_id);
+            let id = event
+                .payload_uuid("contactId")
+                .unwrap_or(event.aggregate_id);
             let model = rc.loaders.by_id::<contact::Entity>().load_one(id).await?;
             Ok(model.map(Contact))
-        }))
+        })))
     }
 
     /// Changes to the plans of one child (`childId`: a `Person` id): every plan started,
@@ -92,10 +97,10 @@ impl Subscription {
         &self,
         ctx: &Context<'_>,
         child_id: ID,
-    ) -> ApiResult<impl Stream<Item = async_graphql::Result<Plan>> + use<>> {
+    ) -> async_graphql::Result<BoxStream<'static, async_graphql::Result<Plan>>> {
         let child = global_id::decode_as("childId", "Person", &child_id)?;
         let feed = Feed::new(ctx)?;
-        Ok(feed.stream(move |event, rc| async move {
+        Ok(Box::pin(feed.stream(move |event, rc| async move {
             if event.aggregate_type != "Plan" {
                 return Ok(None);
             }
@@ -106,7 +111,7 @@ impl Subscription {
             let id = event.payload_uuid("planId").unwrap_or(event.aggregate_id);
             let model = rc.loaders.by_id::<plan::Entity>().load_one(id).await?;
             Ok(model.filter(|plan| plan.person_id == child).map(Plan))
-        }))
+        })))
     }
 }
 
@@ -116,7 +121,10 @@ struct EventSlot(Mutex<Option<Arc<RequestContext>>>);
 
 impl EventSlot {
     fn put(&self, rc: Arc<RequestContext>) {
-        *self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(rc);
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(rc);
     }
 
     fn take(&self) -> Option<Arc<RequestContext>> {
@@ -159,7 +167,10 @@ impl Feed {
 
     /// The records `select` yields for the events that follow, each loaded through a fresh
     /// per-event context (handed to [`PerEventContext`] to resolve and audit the event with).
-    fn stream<T, F, Fut>(self, select: F) -> impl Stream<Item = async_graphql::Result<T>> + use<T, F, Fut>
+    fn stream<T, F, Fut>(
+        self,
+        select: F,
+    ) -> impl Stream<Item = async_graphql::Result<T>> + use<T, F, Fut>
     where
         T: Send + 'static,
         F: Fn(Arc<DomainEvent>, Arc<RequestContext>) -> Fut + Send + Sync + 'static,
@@ -267,23 +278,5 @@ impl Extension for PerEventContextExtension {
                 Response::from_errors(vec![server_error])
             }
         }
-    }
-}
-
-/// A subscriber's id for logs: never the token, only the subject.
-pub fn describe(subscriber: &Subscriber) -> &str {
-    &subscriber.principal.subject
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_slot_hands_over_one_context_once() {
-        let slot = EventSlot::default();
-        assert!(slot.take().is_none());
-        let _ = Uuid::nil();
     }
 }

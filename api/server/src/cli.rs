@@ -42,6 +42,17 @@ pub enum Command {
     Schema,
     /// Print a development bearer token the embedded server accepts.
     Token(TokenArgs),
+    /// Work with the tamper-evident audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+/// `audit` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute the audit hash chain and name the first altered or missing row; exits
+    /// non-zero when the chain is broken.
+    Verify,
 }
 
 /// `serve` options.

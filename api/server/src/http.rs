@@ -1,4 +1,5 @@
-//! HTTP: `/graphql` (POST JSON; GET for queries only), `/graphiql`, `/healthz`, `/readyz`.
+//! HTTP: `/graphql` (POST JSON; GET for queries only; GET with `Upgrade: websocket` for
+//! subscriptions over `graphql-transport-ws`), `/graphiql`, `/healthz`, `/readyz`.
 //!
 //! Every `/graphql` request is authenticated before its body is even parsed; the audit rows for
 //! what it read are written before the response leaves, and if they cannot be written the
@@ -13,7 +14,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use async_graphql::parser::types::OperationType;
 use async_graphql::{BatchRequest, ServerError, Value};
 use familygraph_graphql::error::ErrorCode;
-use familygraph_graphql::{FamilyGraphSchema, RequestContext};
+use familygraph_graphql::{
+    EventFeed, FamilyGraphSchema, RequestContext, Subscriber, SubscriptionSources,
+};
 use familygraph_store::{AuditAction, audit};
 use sea_orm::DatabaseConnection;
 use serde_json::json;
@@ -41,7 +44,7 @@ pub struct AppState {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
         .route("/graphql", web::post().to(graphql))
-        .route("/graphql", web::get().to(graphql))
+        .route("/graphql", web::get().to(graphql_get))
         .route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz))
         .configure(crate::graphiql::configure);
@@ -49,10 +52,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// Starts the HTTP server on `bind`; returns the running server and the address it bound.
 pub fn start(state: AppState, bind: &str) -> std::io::Result<(actix_web::dev::Server, SocketAddr)> {
+    // One event feed per server: it polls only once someone subscribes, and its task stops when
+    // the server (the last holder of this handle) stops.
+    let sources = web::Data::new(SubscriptionSources {
+        db: state.db.clone(),
+        events: EventFeed::new(state.db.clone()),
+    });
     let state = web::Data::new(state);
     let server = actix_web::HttpServer::new(move || {
         actix_web::App::new()
             .app_data(state.clone())
+            .app_data(sources.clone())
             .wrap(
                 actix_web::middleware::DefaultHeaders::new()
                     .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
@@ -104,6 +114,67 @@ fn response_media_type(req: &HttpRequest) -> &'static str {
     } else {
         "application/json"
     }
+}
+
+/// `GET /graphql`: a WebSocket upgrade is a subscription connection; anything else is a query.
+async fn graphql_get(
+    state: web::Data<AppState>,
+    sources: Option<web::Data<SubscriptionSources>>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> HttpResponse {
+    let upgrade = req
+        .headers()
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    if !upgrade {
+        return graphql(state, req, web::Bytes::new()).await;
+    }
+    let Some(sources) = sources else {
+        return respond(
+            StatusCode::SERVICE_UNAVAILABLE,
+            GRAPHQL_RESPONSE_JSON,
+            error_body(
+                ErrorCode::Internal.as_str(),
+                "subscriptions are not available",
+            ),
+        );
+    };
+    subscriptions(state, sources, req, payload)
+}
+
+/// A `graphql-transport-ws` connection. The client authenticates in `connection_init` with
+/// the payload `{"Authorization": "Bearer <token>"}` (as GraphiQL sends its Headers pane; the
+/// lowercase `authorization` is accepted too). Without a valid token the connection is closed
+/// (the library closes with 1002 and the reason) and no operation runs.
+fn subscriptions(
+    state: web::Data<AppState>,
+    sources: web::Data<SubscriptionSources>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> HttpResponse {
+    let schema = state.schema.clone();
+    let mut data = async_graphql::Data::default();
+    data.insert(sources.get_ref().clone());
+    let authenticate = move |init: serde_json::Value| async move {
+        let authorization = ["Authorization", "authorization"]
+            .iter()
+            .find_map(|key| init.get(*key).and_then(|v| v.as_str()));
+        match state.authenticator.authenticate(authorization).await {
+            Ok(principal) => {
+                let mut data = async_graphql::Data::default();
+                data.insert(Subscriber { principal });
+                Ok(data)
+            }
+            Err(error) => Err(async_graphql::Error::new(format!("Forbidden: {error}"))),
+        }
+    };
+    async_graphql_actix_web::GraphQLSubscription::new(schema)
+        .with_data(data)
+        .on_connection_init(authenticate)
+        .start(&req, payload)
+        .unwrap_or_else(|error| error.error_response())
 }
 
 async fn graphql(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {

@@ -5,7 +5,7 @@ use familygraph_domain::{Role, SchoolUrn};
 use familygraph_store::seed::{self, SeedOptions};
 
 use crate::auth::{Authenticator, OidcConfig};
-use crate::cli::{Cli, Command, CommonArgs, SeedArgs, ServeArgs, TokenArgs};
+use crate::cli::{AuditCommand, Cli, Command, CommonArgs, SeedArgs, ServeArgs, TokenArgs};
 use crate::config::DatabaseTarget;
 use crate::dev_issuer::{DevIssuer, TokenRequest};
 use crate::http::{self, AppState};
@@ -22,6 +22,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::Token(args)) => token(&cli.common, &args),
+        Some(Command::Audit(AuditCommand::Verify)) => verify_audit(&cli.common).await,
     }
 }
 
@@ -81,6 +82,44 @@ async fn seed_database(common: &CommonArgs, args: &SeedArgs) -> anyhow::Result<(
         None => bail!("the database already holds people; seed only an empty database"),
     }
     Ok(())
+}
+
+async fn verify_audit(common: &CommonArgs) -> anyhow::Result<()> {
+    let (target, db) = connect(common).await?;
+    let started = std::time::Instant::now();
+    let report = familygraph_store::audit::verify(&db)
+        .await
+        .context("reading the audit trail")?;
+    let elapsed = started.elapsed().as_secs_f64();
+    if report.unchained > 0 {
+        println!(
+            "{} audit rows predate the hash chain and are not covered by it",
+            report.unchained
+        );
+    }
+    match report.broken {
+        None => {
+            println!(
+                "audit chain intact: {} rows verified (head sequence {}) in {elapsed:.1}s",
+                report.checked,
+                report.head.unwrap_or(0)
+            );
+            Ok(())
+        }
+        Some(broken) => {
+            tracing::error!(database = %target.redacted(), sequence = broken.sequence, fault = ?broken.fault, "audit chain broken");
+            let row = broken
+                .id
+                .map(|id| format!(" (row {id})"))
+                .unwrap_or_default();
+            bail!(
+                "audit chain BROKEN at sequence {}{row}: {}; {} rows before it verified",
+                broken.sequence,
+                broken.fault,
+                report.checked
+            )
+        }
+    }
 }
 
 fn token(common: &CommonArgs, args: &TokenArgs) -> anyhow::Result<()> {

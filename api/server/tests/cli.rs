@@ -1,5 +1,5 @@
 //! The `familygraph` binary as a newcomer uses it: `schema`, `token`, and `serve` on the
-//! embedded default (migrated and seeded on first start), over real HTTP.
+//! embedded default (migrated and seeded on first start), over real HTTP, then `audit verify`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -126,5 +126,43 @@ async fn serve_seeds_the_embedded_default_and_accepts_a_cli_token() {
     let page = client.get(format!("{base}/graphiql")).send().await.unwrap();
     assert_eq!(page.status().as_u16(), 200);
     assert!(dir.path().join("familygraph.sqlite").exists());
+
+    // The read above was audited, and the chain verifies.
+    let verify = || {
+        familygraph(dir.path())
+            .args(["audit", "verify"])
+            .output()
+            .unwrap()
+    };
+    let verified = verify();
+    let stdout = String::from_utf8_lossy(&verified.stdout);
+    assert!(
+        verified.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
+    assert!(
+        stdout.contains("audit chain intact: 1 rows verified"),
+        "{stdout}"
+    );
     drop(server);
+
+    // Altering the row is caught, and `audit verify` fails naming its sequence.
+    use sea_orm::ConnectionTrait;
+    let url = format!(
+        "sqlite://{}",
+        dir.path().join("familygraph.sqlite").display()
+    );
+    let db = sea_orm::Database::connect(url).await.unwrap();
+    db.execute_unprepared("UPDATE audit_event SET operation = 'Innocent' WHERE sequence = 1")
+        .await
+        .unwrap();
+    db.close().await.unwrap();
+    let broken = verify();
+    assert!(!broken.status.success());
+    let stderr = String::from_utf8_lossy(&broken.stderr);
+    assert!(
+        stderr.contains("audit chain BROKEN at sequence 1"),
+        "{stderr}"
+    );
 }

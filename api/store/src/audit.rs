@@ -1,12 +1,46 @@
-//! The audit trail: one append-only row per child or family record read or written.
+//! The audit trail: one append-only row per child or family record read or written, in a
+//! tamper-evident hash chain.
+//!
+//! Every row appended gets the next `sequence` (1, 2, 3, ...), the `hash` of the row before it
+//! as `previous_hash` ([`GENESIS_HASH`] for the first), and its own `hash`:
+//! SHA-256 over `previous_hash` (as hex text) followed by the row's canonical encoding (see
+//! [`canonical_encoding`]), written as lowercase hex. Changing, inserting or deleting a row
+//! breaks the chain at that row, which [`verify`] finds. (Removing rows from the very end
+//! leaves a shorter, valid chain: compare the head sequence with one recorded elsewhere to
+//! detect truncation.)
+//!
+//! Appends are serialised so the chain never forks: on PostgreSQL by a transaction-scoped
+//! advisory lock ([`CHAIN_LOCK`]), on SQLite by starting the transaction `IMMEDIATE` (the
+//! database's single write lock). Given a transaction (a workflow command's), [`append`] works in
+//! a savepoint of it, so the lock is held until that transaction ends.
+//!
+//! Rows written before the chain was introduced (migration `m20261124_000009_chain_audit`)
+//! have no sequence and are reported as unchained; the chain starts after them.
 
-use chrono::Utc;
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use familygraph_domain::Principal;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, SqliteTransactionMode, TransactionOptions,
+    TransactionSession, TransactionTrait,
+};
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::entity::audit_event;
 use crate::error::StoreResult;
+
+/// `previous_hash` of the first row in the chain.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The PostgreSQL advisory lock key that serialises appends (`"fgaudit"` in ASCII).
+pub const CHAIN_LOCK: i64 = 0x0066_6761_7564_6974;
+
+/// Rows per `INSERT` (13 columns each: well under SQLite's and PostgreSQL's parameter limits).
+const INSERT_CHUNK: usize = 500;
+
+/// Rows per page read by [`verify`].
+const VERIFY_PAGE: u64 = 1_000;
 
 /// What was done to a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,44 +69,258 @@ pub struct AuditedRecord {
     pub record_id: Uuid,
 }
 
-/// Appends one audit row per record, in a single statement.
-pub async fn append<C: ConnectionTrait>(
+/// Appends one chained audit row per record, in one statement per 500 rows.
+///
+/// `db` is a connection (a transaction is opened and committed here) or a transaction (the
+/// rows are written in a savepoint of it and commit with it). Either way the chain head is read
+/// and extended under the chain lock, so concurrent appends never fork the chain.
+pub async fn append<C>(
     db: &C,
     principal: &Principal,
     operation: Option<&str>,
     action: AuditAction,
     records: &[AuditedRecord],
-) -> StoreResult<()> {
+) -> StoreResult<()>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
     if records.is_empty() {
         return Ok(());
     }
-    let now = Utc::now();
+    // Both backends keep microseconds; hash exactly what is stored.
+    let now = Utc::now()
+        .duration_trunc(TimeDelta::microseconds(1))
+        .unwrap_or_else(|_| Utc::now());
     let roles = principal
         .roles
         .iter()
         .map(|role| role.as_str())
         .collect::<Vec<_>>()
         .join(" ");
-    let rows: Vec<_> = records
-        .iter()
-        .map(|record| audit_event::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            occurred_at: Set(now),
-            subject: Set(principal.subject.clone()),
-            client_id: Set(principal.client_id.clone()),
-            roles: Set(roles.clone()),
-            operation: Set(operation.map(str::to_owned)),
-            action: Set(action.code().to_owned()),
-            record_type: Set(record.record_type.to_owned()),
-            record_id: Set(record.record_id),
-            outcome: Set("ALLOWED".to_owned()),
+
+    let txn = db
+        .begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
         })
-        .collect();
-    // Keep each statement well under SQLite's bound-parameter limit.
-    for chunk in rows.chunks(500) {
-        audit_event::Entity::insert_many(chunk.to_vec())
-            .exec(db)
+        .await?;
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({CHAIN_LOCK})"))
             .await?;
     }
+    let head: Option<(i64, Option<String>)> = audit_event::Entity::find()
+        .select_only()
+        .column(audit_event::Column::Sequence)
+        .column(audit_event::Column::Hash)
+        .filter(audit_event::Column::Sequence.is_not_null())
+        .order_by_desc(audit_event::Column::Sequence)
+        .limit(1)
+        .into_tuple()
+        .one(&txn)
+        .await?;
+    let (mut sequence, mut previous_hash) = match head {
+        Some((sequence, hash)) => (sequence, hash.unwrap_or_default()),
+        None => (0, GENESIS_HASH.to_owned()),
+    };
+
+    let mut rows = Vec::with_capacity(records.len());
+    for record in records {
+        sequence += 1;
+        let mut row = audit_event::Model {
+            id: Uuid::now_v7(),
+            occurred_at: now,
+            subject: principal.subject.clone(),
+            client_id: principal.client_id.clone(),
+            roles: roles.clone(),
+            operation: operation.map(str::to_owned),
+            action: action.code().to_owned(),
+            record_type: record.record_type.to_owned(),
+            record_id: record.record_id,
+            outcome: "ALLOWED".to_owned(),
+            sequence: Some(sequence),
+            previous_hash: Some(previous_hash.clone()),
+            hash: None,
+        };
+        let hash = chain_hash(&previous_hash, &row);
+        row.hash = Some(hash.clone());
+        previous_hash = hash;
+        rows.push(active(row));
+    }
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        audit_event::Entity::insert_many(chunk.to_vec())
+            .exec(&txn)
+            .await?;
+    }
+    txn.commit().await?;
     Ok(())
+}
+
+fn active(row: audit_event::Model) -> audit_event::ActiveModel {
+    audit_event::ActiveModel {
+        id: Set(row.id),
+        occurred_at: Set(row.occurred_at),
+        subject: Set(row.subject),
+        client_id: Set(row.client_id),
+        roles: Set(row.roles),
+        operation: Set(row.operation),
+        action: Set(row.action),
+        record_type: Set(row.record_type),
+        record_id: Set(row.record_id),
+        outcome: Set(row.outcome),
+        sequence: Set(row.sequence),
+        previous_hash: Set(row.previous_hash),
+        hash: Set(row.hash),
+    }
+}
+
+fn timestamp(at: &DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+/// The canonical encoding of a row that its hash covers: a compact JSON array of a version tag
+/// and every field except the hashes, in a fixed order — `sequence`, `id`, `occurred_at`
+/// (RFC 3339, UTC, microseconds), `subject`, `client_id`, `roles`, `operation`, `action`,
+/// `record_type`, `record_id`, `outcome` (absent values as `null`).
+pub fn canonical_encoding(row: &audit_event::Model) -> String {
+    serde_json::json!([
+        "familygraph-audit-v1",
+        row.sequence,
+        row.id.to_string(),
+        timestamp(&row.occurred_at),
+        row.subject,
+        row.client_id,
+        row.roles,
+        row.operation,
+        row.action,
+        row.record_type,
+        row.record_id.to_string(),
+        row.outcome,
+    ])
+    .to_string()
+}
+
+/// SHA-256 (lowercase hex) of `previous_hash` followed by the row's canonical encoding.
+pub fn chain_hash(previous_hash: &str, row: &audit_event::Model) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(previous_hash.as_bytes());
+    hasher.update(canonical_encoding(row).as_bytes());
+    hasher
+        .finalize()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// Why the chain is broken at a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChainFault {
+    /// No row has this sequence (a row was deleted or renumbered).
+    Missing,
+    /// The row's `previous_hash` is not the previous row's hash.
+    PreviousHashMismatch,
+    /// The row's stored hash does not match its contents (the row was altered).
+    HashMismatch,
+}
+
+impl std::fmt::Display for ChainFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Missing => "the row is missing",
+            Self::PreviousHashMismatch => "its previous_hash does not match the row before it",
+            Self::HashMismatch => "its hash does not match its contents (the row was altered)",
+        })
+    }
+}
+
+/// The first place the chain is broken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainBreak {
+    /// The first sequence number at which the chain does not hold.
+    pub sequence: i64,
+    /// The id of the row found there (none when the row is missing).
+    pub id: Option<Uuid>,
+    /// What is wrong.
+    pub fault: ChainFault,
+}
+
+/// The outcome of [`verify`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ChainReport {
+    /// Chained rows checked (up to the first break).
+    pub checked: u64,
+    /// The last sequence checked (the chain's head, when intact).
+    pub head: Option<i64>,
+    /// Rows written before the chain was introduced (no sequence), not covered by it.
+    pub unchained: u64,
+    /// The first break, if any.
+    pub broken: Option<ChainBreak>,
+}
+
+impl ChainReport {
+    /// Whether every chained row verified.
+    pub fn is_intact(&self) -> bool {
+        self.broken.is_none()
+    }
+}
+
+/// Recomputes the chain in sequence order, a page at a time (memory stays bounded however long
+/// the trail), and reports the first broken sequence, if any.
+pub async fn verify<C: ConnectionTrait>(db: &C) -> StoreResult<ChainReport> {
+    let unchained = audit_event::Entity::find()
+        .filter(audit_event::Column::Sequence.is_null())
+        .count(db)
+        .await?;
+    let mut report = ChainReport {
+        unchained,
+        ..ChainReport::default()
+    };
+    let mut expected: i64 = 1;
+    let mut previous_hash = GENESIS_HASH.to_owned();
+    loop {
+        let page = audit_event::Entity::find()
+            .filter(audit_event::Column::Sequence.gte(expected))
+            .order_by_asc(audit_event::Column::Sequence)
+            .limit(VERIFY_PAGE)
+            .all(db)
+            .await?;
+        let last_page = (page.len() as u64) < VERIFY_PAGE;
+        for row in page {
+            let sequence = row.sequence.unwrap_or_default();
+            let fault = if sequence != expected {
+                Some(ChainBreak {
+                    sequence: expected,
+                    id: None,
+                    fault: ChainFault::Missing,
+                })
+            } else if row.previous_hash.as_deref() != Some(previous_hash.as_str()) {
+                Some(ChainBreak {
+                    sequence,
+                    id: Some(row.id),
+                    fault: ChainFault::PreviousHashMismatch,
+                })
+            } else {
+                let hash = chain_hash(&previous_hash, &row);
+                if row.hash.as_deref() == Some(hash.as_str()) {
+                    previous_hash = hash;
+                    None
+                } else {
+                    Some(ChainBreak {
+                        sequence,
+                        id: Some(row.id),
+                        fault: ChainFault::HashMismatch,
+                    })
+                }
+            };
+            if let Some(fault) = fault {
+                report.broken = Some(fault);
+                return Ok(report);
+            }
+            report.checked += 1;
+            report.head = Some(sequence);
+            expected += 1;
+        }
+        if last_page {
+            return Ok(report);
+        }
+    }
 }

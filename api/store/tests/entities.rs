@@ -480,6 +480,9 @@ async fn exercise(db: DatabaseConnection) {
             record_type: "person".into(),
             record_id: child.id,
             outcome: "ALLOWED".into(),
+            sequence: Some(1),
+            previous_hash: Some("0".repeat(64)),
+            hash: Some("f".repeat(64)),
         }
     );
 

@@ -1,6 +1,7 @@
 //! GraphQL object types, one module per aggregate.
 
 pub mod agency;
+pub mod audit;
 pub mod casework;
 pub mod child_protection;
 pub mod family;

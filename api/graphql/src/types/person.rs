@@ -349,6 +349,17 @@ impl Person {
             .unwrap_or_default();
         Ok(rows.into_iter().map(PartnerRecord).collect())
     }
+    /// Who looked at this person: the audit trail of reads and writes of their record, oldest
+    /// first. Only for auditors and administrators (`FORBIDDEN` for anyone else); asking is itself
+    /// audited as a read of the person.
+    async fn access_log(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to start after.")] after: Option<String>,
+    ) -> ApiResult<crate::pagination::Page<super::audit::AuditEvent>> {
+        super::audit::access_log(ctx, "Person", self.0.id, first, after).await
+    }
     /// Partner agencies linked to this person (the school roll, a GP practice...).
     async fn agency_links(&self, ctx: &Context<'_>) -> ApiResult<Vec<AgencyLink>> {
         let rows = request(ctx)?

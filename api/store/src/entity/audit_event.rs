@@ -34,6 +34,15 @@ pub struct Model {
     /// Outcome (e.g. allowed or denied).
     #[sea_orm(column_type = "Text")]
     pub outcome: String,
+    /// Position in the hash chain (1, 2, 3, ...); `None` only for rows written before the chain
+    /// was introduced (migration `m20261124_000009_chain_audit`).
+    pub sequence: Option<i64>,
+    /// Hash of the previous row in the chain (hex), or the genesis value for sequence 1.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub previous_hash: Option<String>,
+    /// SHA-256 (hex) of `previous_hash` and this row's canonical encoding.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub hash: Option<String>,
 }
 
 /// Foreign keys of `audit_event`.

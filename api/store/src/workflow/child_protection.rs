@@ -28,7 +28,10 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::family_help::{bump_plan, visible_plan};
-use super::{Actor, Change, Outcome, expect_one_row, remember, replayed, visible_person};
+use super::{
+    Actor, Change, Outcome, created, expect_one_row, finish, remember, replay, replayed, unknown,
+    visible_person,
+};
 use crate::entity::{
     agency, cp_conference, family_help_episode, involvement, person, plan, plan_review,
     practitioner, section47_enquiry, strategy_discussion, strategy_participant, team,
@@ -154,21 +157,6 @@ pub struct ReviewChildProtectionPlan {
     pub outcome: String,
     /// A changed category of abuse, when the review changed it.
     pub latest_category: Option<CategoryOfAbuse>,
-}
-
-fn unknown(field: &str, what: &str) -> Vec<UserError> {
-    vec![UserError::new(
-        field,
-        UserErrorCode::UnknownRecord,
-        format!("no such {what}"),
-    )]
-}
-
-async fn finish<T>(txn: DatabaseTransaction, found: Option<T>) -> StoreResult<Outcome<T>> {
-    txn.commit().await?;
-    found
-        .map(Ok)
-        .ok_or_else(|| StoreError::Corrupt("record vanished".to_owned()))
 }
 
 /// The practitioner's job role, if the practitioner exists (`None`: unknown practitioner).
@@ -460,8 +448,8 @@ pub async fn start_section47(
     input: NewSection47Enquiry,
 ) -> StoreResult<Outcome<section47_enquiry::Model>> {
     let txn = db.begin().await?;
-    if let Some(id) = replayed(&txn, actor, input.idempotency_key.as_deref()).await?
-        && let Some(existing) = section47_enquiry::Entity::find_by_id(id).one(&txn).await?
+    if let Some(existing) =
+        replay::<section47_enquiry::Entity>(&txn, actor, input.idempotency_key.as_deref()).await?
     {
         return Ok(Ok(existing));
     }
@@ -527,16 +515,14 @@ pub async fn start_section47(
         input.started_on,
     )
     .await?;
-    remember(
-        &txn,
+    created::<section47_enquiry::Entity>(
+        txn,
         actor,
         input.idempotency_key.as_deref(),
         "Section47Enquiry",
         id,
     )
-    .await?;
-    let saved = section47_enquiry::Entity::find_by_id(id).one(&txn).await?;
-    finish(txn, saved).await
+    .await
 }
 
 /// Concludes a section 47 enquiry with its outcome (once; not before it started). Without a
@@ -625,8 +611,8 @@ pub async fn record_initial_conference(
     input: NewConference,
 ) -> StoreResult<Outcome<cp_conference::Model>> {
     let txn = db.begin().await?;
-    if let Some(id) = replayed(&txn, actor, input.idempotency_key.as_deref()).await?
-        && let Some(existing) = cp_conference::Entity::find_by_id(id).one(&txn).await?
+    if let Some(existing) =
+        replay::<cp_conference::Entity>(&txn, actor, input.idempotency_key.as_deref()).await?
     {
         return Ok(Ok(existing));
     }
@@ -697,16 +683,14 @@ pub async fn record_initial_conference(
     }
     .record(&txn)
     .await?;
-    remember(
-        &txn,
+    created::<cp_conference::Entity>(
+        txn,
         actor,
         input.idempotency_key.as_deref(),
         "ChildProtectionConference",
         id,
     )
-    .await?;
-    let saved = cp_conference::Entity::find_by_id(id).one(&txn).await?;
-    finish(txn, saved).await
+    .await
 }
 
 /// Starts a child protection plan from the initial conference that decided on it, with the
@@ -719,8 +703,8 @@ pub async fn start_child_protection_plan(
     input: NewChildProtectionPlan,
 ) -> StoreResult<Outcome<plan::Model>> {
     let txn = db.begin().await?;
-    if let Some(id) = replayed(&txn, actor, input.idempotency_key.as_deref()).await?
-        && let Some(existing) = plan::Entity::find_by_id(id).one(&txn).await?
+    if let Some(existing) =
+        replay::<plan::Entity>(&txn, actor, input.idempotency_key.as_deref()).await?
     {
         return Ok(Ok(existing));
     }
@@ -828,9 +812,7 @@ pub async fn start_child_protection_plan(
     }
     .record(&txn)
     .await?;
-    remember(&txn, actor, input.idempotency_key.as_deref(), "Plan", id).await?;
-    let saved = plan::Entity::find_by_id(id).one(&txn).await?;
-    finish(txn, saved).await
+    created::<plan::Entity>(txn, actor, input.idempotency_key.as_deref(), "Plan", id).await
 }
 
 /// Reviews a child protection plan: records the review, optionally changes the latest category

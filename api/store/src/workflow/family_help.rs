@@ -19,13 +19,16 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::front_door::covering_team;
-use super::{Actor, Change, Outcome, expect_one_row, remember, replayed, visible_person};
+use super::{
+    Actor, Change, Outcome, created, expect_one_row, finish, remember, replay, replayed, unknown,
+    visible_person,
+};
 use crate::entity::{
     assessment, assessment_factor, family, family_help_episode, family_member, family_network,
     involvement, network_member, person, plan, plan_goal, plan_review, practitioner,
     team_membership, visit,
 };
-use crate::error::{StoreError, StoreResult};
+use crate::error::StoreResult;
 use crate::scope::Scoped;
 
 /// Opening a Family Help episode.
@@ -117,21 +120,6 @@ pub(crate) async fn visible_plan<C: ConnectionTrait>(
         ))
         .one(db)
         .await?)
-}
-
-fn unknown(field: &str, what: &str) -> Vec<UserError> {
-    vec![UserError::new(
-        field,
-        UserErrorCode::UnknownRecord,
-        format!("no such {what}"),
-    )]
-}
-
-async fn finish<T>(txn: DatabaseTransaction, found: Option<T>) -> StoreResult<Outcome<T>> {
-    txn.commit().await?;
-    found
-        .map(Ok)
-        .ok_or_else(|| StoreError::Corrupt("record vanished".to_owned()))
 }
 
 /// Opens a Family Help episode (at most one open per child), in the locality team covering the
@@ -366,8 +354,8 @@ pub async fn record_assessment(
     input: NewAssessment,
 ) -> StoreResult<Outcome<assessment::Model>> {
     let txn = db.begin().await?;
-    if let Some(id) = replayed(&txn, actor, input.idempotency_key.as_deref()).await?
-        && let Some(existing) = assessment::Entity::find_by_id(id).one(&txn).await?
+    if let Some(existing) =
+        replay::<assessment::Entity>(&txn, actor, input.idempotency_key.as_deref()).await?
     {
         return Ok(Ok(existing));
     }
@@ -437,16 +425,14 @@ pub async fn record_assessment(
     }
     .record(&txn)
     .await?;
-    remember(
-        &txn,
+    created::<assessment::Entity>(
+        txn,
         actor,
         input.idempotency_key.as_deref(),
         "Assessment",
         id,
     )
-    .await?;
-    let saved = assessment::Entity::find_by_id(id).one(&txn).await?;
-    finish(txn, saved).await
+    .await
 }
 
 /// Starts a Family Help, child-in-need or family network plan with its goals. (Child protection
@@ -457,8 +443,8 @@ pub async fn start_plan(
     input: NewPlan,
 ) -> StoreResult<Outcome<plan::Model>> {
     let txn = db.begin().await?;
-    if let Some(id) = replayed(&txn, actor, input.idempotency_key.as_deref()).await?
-        && let Some(existing) = plan::Entity::find_by_id(id).one(&txn).await?
+    if let Some(existing) =
+        replay::<plan::Entity>(&txn, actor, input.idempotency_key.as_deref()).await?
     {
         return Ok(Ok(existing));
     }
@@ -542,9 +528,7 @@ pub async fn start_plan(
     }
     .record(&txn)
     .await?;
-    remember(&txn, actor, input.idempotency_key.as_deref(), "Plan", id).await?;
-    let saved = plan::Entity::find_by_id(id).one(&txn).await?;
-    finish(txn, saved).await
+    created::<plan::Entity>(txn, actor, input.idempotency_key.as_deref(), "Plan", id).await
 }
 
 /// The family networks whose members may own the plan's actions; checks the plan's family

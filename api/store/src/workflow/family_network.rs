@@ -10,7 +10,6 @@ use familygraph_domain::workflow::rules::{
     check_fgdm_meeting, check_fgdm_response, check_network_member, check_not_future,
     check_required, check_support_amount,
 };
-use familygraph_domain::workflow::{UserError, UserErrorCode};
 use familygraph_domain::{
     FgdmResponse, FgdmStage, NetworkMemberKind, RecordScope, SupportPackageKind, Willingness,
 };
@@ -22,7 +21,10 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{Actor, Change, Outcome, expect_one_row, remember, replayed, visible_person};
+use super::{
+    Actor, Change, Outcome, created, expect_one_row, finish, remember, replay, replayed, unknown,
+    visible_person,
+};
 use crate::entity::{family, family_network, fgdm_meeting, network_member, support_package};
 use crate::error::{StoreError, StoreResult};
 use crate::scope::{Scoped, families};
@@ -168,21 +170,6 @@ pub struct NewSupportPackage {
     pub started_on: NaiveDate,
 }
 
-fn unknown(field: &str, what: &str) -> Vec<UserError> {
-    vec![UserError::new(
-        field,
-        UserErrorCode::UnknownRecord,
-        format!("no such {what}"),
-    )]
-}
-
-async fn commit<T>(txn: DatabaseTransaction, saved: Option<T>) -> StoreResult<Outcome<T>> {
-    txn.commit().await?;
-    saved
-        .map(Ok)
-        .ok_or_else(|| StoreError::Corrupt("record vanished".to_owned()))
-}
-
 /// The network with this id, if the caller may see it.
 async fn visible_network<C: ConnectionTrait>(
     db: &C,
@@ -241,7 +228,7 @@ async fn member_change(
     let saved = member
         .zip(network)
         .map(|(member, network)| MemberChange { member, network });
-    commit(txn, saved).await
+    finish(txn, saved).await
 }
 
 /// Adds a member to a family network, creating the family's network when it has none.
@@ -439,8 +426,8 @@ pub async fn offer_fgdm(
     input: FgdmOffer,
 ) -> StoreResult<Outcome<fgdm_meeting::Model>> {
     let txn = db.begin().await?;
-    if let Some(id) = replayed(&txn, actor, input.idempotency_key.as_deref()).await?
-        && let Some(existing) = fgdm_meeting::Entity::find_by_id(id).one(&txn).await?
+    if let Some(existing) =
+        replay::<fgdm_meeting::Entity>(&txn, actor, input.idempotency_key.as_deref()).await?
     {
         return Ok(Ok(existing));
     }
@@ -485,16 +472,14 @@ pub async fn offer_fgdm(
     }
     .record(&txn)
     .await?;
-    remember(
-        &txn,
+    created::<fgdm_meeting::Entity>(
+        txn,
         actor,
         input.idempotency_key.as_deref(),
         "FgdmMeeting",
         id,
     )
-    .await?;
-    let saved = fgdm_meeting::Entity::find_by_id(id).one(&txn).await?;
-    commit(txn, saved).await
+    .await
 }
 
 async fn visible_meeting<C: ConnectionTrait>(
@@ -579,7 +564,7 @@ pub async fn respond_to_fgdm_offer(
     let saved = fgdm_meeting::Entity::find_by_id(meeting.id)
         .one(&txn)
         .await?;
-    commit(txn, saved).await
+    finish(txn, saved).await
 }
 
 /// Records an FGDM meeting that was held: only for an accepted offer, once.
@@ -640,7 +625,7 @@ pub async fn record_fgdm_meeting(
     let saved = fgdm_meeting::Entity::find_by_id(meeting.id)
         .one(&txn)
         .await?;
-    commit(txn, saved).await
+    finish(txn, saved).await
 }
 
 /// Records a family network support package (practical, or financial with an amount).
@@ -650,8 +635,8 @@ pub async fn record_support_package(
     input: NewSupportPackage,
 ) -> StoreResult<Outcome<support_package::Model>> {
     let txn = db.begin().await?;
-    if let Some(id) = replayed(&txn, actor, input.idempotency_key.as_deref()).await?
-        && let Some(existing) = support_package::Entity::find_by_id(id).one(&txn).await?
+    if let Some(existing) =
+        replay::<support_package::Entity>(&txn, actor, input.idempotency_key.as_deref()).await?
     {
         return Ok(Ok(existing));
     }
@@ -698,14 +683,12 @@ pub async fn record_support_package(
     }
     .record(&txn)
     .await?;
-    remember(
-        &txn,
+    created::<support_package::Entity>(
+        txn,
         actor,
         input.idempotency_key.as_deref(),
         "SupportPackage",
         id,
     )
-    .await?;
-    let saved = support_package::Entity::find_by_id(id).one(&txn).await?;
-    commit(txn, saved).await
+    .await
 }

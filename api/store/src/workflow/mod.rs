@@ -12,7 +12,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use familygraph_domain::Principal;
 use familygraph_domain::workflow::UserError;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    PrimaryKeyTrait, QueryFilter,
 };
 use serde_json::Value;
 use uuid::Uuid;
@@ -103,6 +104,62 @@ pub(crate) async fn replayed<C: ConnectionTrait>(
         .one(db)
         .await?
         .map(|row| row.record_id))
+}
+
+/// The record an earlier request with the same idempotency key created, loaded, if any: a
+/// retried create answers with it instead of creating again.
+pub(crate) async fn replay<E>(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    key: Option<&str>,
+) -> StoreResult<Option<E::Model>>
+where
+    E: EntityTrait,
+    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<Uuid>,
+{
+    match replayed(txn, actor, key).await? {
+        Some(id) => Ok(E::find_by_id(id).one(txn).await?),
+        None => Ok(None),
+    }
+}
+
+/// Finishes a creating command: remembers the idempotency key, reads the record back and
+/// commits.
+pub(crate) async fn created<E>(
+    txn: DatabaseTransaction,
+    actor: &Actor,
+    key: Option<&str>,
+    record_type: &str,
+    id: Uuid,
+) -> StoreResult<Outcome<E::Model>>
+where
+    E: EntityTrait,
+    <E::PrimaryKey as PrimaryKeyTrait>::ValueType: From<Uuid>,
+{
+    remember(&txn, actor, key, record_type, id).await?;
+    let saved = E::find_by_id(id).one(&txn).await?;
+    finish(txn, saved).await
+}
+
+/// Commits and returns the record the command wrote.
+pub(crate) async fn finish<T>(
+    txn: DatabaseTransaction,
+    found: Option<T>,
+) -> StoreResult<Outcome<T>> {
+    txn.commit().await?;
+    found.map(Ok).ok_or_else(|| {
+        StoreError::Corrupt("a record vanished inside its own transaction".to_owned())
+    })
+}
+
+/// The user error for a referenced record that does not exist or is out of the caller's scope
+/// (the two are indistinguishable).
+pub(crate) fn unknown(field: &str, what: &str) -> Vec<UserError> {
+    vec![UserError::new(
+        field,
+        familygraph_domain::workflow::UserErrorCode::UnknownRecord,
+        format!("no such {what}"),
+    )]
 }
 
 /// Remembers which record an idempotency key created.

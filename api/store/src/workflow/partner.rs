@@ -28,7 +28,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::front_door::{ChildRef, FamilyRef, KnownSubject, NewContact, record_contact_in};
-use super::{Actor, Change, Outcome, acting_practitioner, remember, replayed, visible_person};
+use super::{Actor, Change, Outcome, acting_practitioner, created, replay, visible_person};
 use crate::entity::{agency, agency_link, family, family_member, partner_record, person};
 use crate::error::{StoreError, StoreResult};
 use crate::scope::{Scoped, families, persons};
@@ -78,7 +78,7 @@ pub struct NewPartnerRecord {
     pub lawful_basis: LawfulBasis,
 }
 
-fn unknown(field: &str, what: &str) -> UserError {
+fn unknown_record(field: &str, what: &str) -> UserError {
     UserError::new(
         field,
         UserErrorCode::UnknownRecord,
@@ -110,7 +110,10 @@ async fn acting_agency<C: ConnectionTrait>(
             .one(db)
             .await?
         else {
-            return Ok(Err(unknown("agencyId", "school with the caller's URN")));
+            return Ok(Err(unknown_record(
+                "agencyId",
+                "school with the caller's URN",
+            )));
         };
         if requested.is_some_and(|id| id != school.id) {
             return Ok(Err(UserError::new(
@@ -129,7 +132,7 @@ async fn acting_agency<C: ConnectionTrait>(
         )));
     };
     let Some(found) = agency::Entity::find_by_id(id).one(db).await? else {
-        return Ok(Err(unknown("agencyId", "agency")));
+        return Ok(Err(unknown_record("agencyId", "agency")));
     };
     if !actor.principal.has_role(Role::Administrator)
         && let Some(practitioner) = acting_practitioner(db, actor).await?
@@ -206,8 +209,8 @@ pub async fn record_partner_record(
     input: NewPartnerRecord,
 ) -> StoreResult<Outcome<partner_record::Model>> {
     let txn = db.begin().await?;
-    if let Some(id) = replayed(&txn, actor, input.idempotency_key.as_deref()).await?
-        && let Some(existing) = partner_record::Entity::find_by_id(id).one(&txn).await?
+    if let Some(existing) =
+        replay::<partner_record::Entity>(&txn, actor, input.idempotency_key.as_deref()).await?
     {
         return Ok(Ok(existing));
     }
@@ -229,7 +232,7 @@ pub async fn record_partner_record(
         Some(id) => {
             let found = reachable_child(&txn, actor, agency.as_ref().map(|(a, _)| a), id).await?;
             if found.is_none() {
-                errors.push(unknown("childId", "child on your records"));
+                errors.push(unknown_record("childId", "child on your records"));
             }
             found
         }
@@ -238,7 +241,7 @@ pub async fn record_partner_record(
     if let Some(family_id) = input.family_id
         && !reachable_family(&txn, actor, family_id, child.as_ref()).await?
     {
-        errors.push(unknown("familyId", "family on your records"));
+        errors.push(unknown_record("familyId", "family on your records"));
     }
     errors.extend(check_partner_record(
         input.kind,
@@ -313,17 +316,12 @@ pub async fn record_partner_record(
     }
     .record(&txn)
     .await?;
-    remember(
-        &txn,
+    created::<partner_record::Entity>(
+        txn,
         actor,
         input.idempotency_key.as_deref(),
         "PartnerRecord",
         id,
     )
-    .await?;
-    let saved = partner_record::Entity::find_by_id(id).one(&txn).await?;
-    txn.commit().await?;
-    saved
-        .map(Ok)
-        .ok_or_else(|| StoreError::Corrupt("partner record vanished".to_owned()))
+    .await
 }

@@ -1,0 +1,85 @@
+//! The audit trail as the API shows it: "who looked at this child?".
+
+use async_graphql::{Context, Object};
+use chrono::{DateTime, Utc};
+use familygraph_domain::Role;
+use familygraph_store::entity::audit_event;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use crate::context::request;
+use crate::error::{ApiError, ApiResult};
+use crate::pagination::{Page, PageRequest, load_page, wants_total};
+
+/// The roles that may read a record's access log.
+pub const ACCESS_LOG_READERS: &[Role] = &[Role::Auditor, Role::Administrator];
+
+/// One entry of the audit trail: someone read or wrote a record, through an operation.
+#[derive(Clone)]
+pub struct AuditEvent(pub(crate) audit_event::Model);
+
+#[Object]
+impl AuditEvent {
+    /// When it happened.
+    async fn occurred_at(&self) -> DateTime<Utc> {
+        self.0.occurred_at
+    }
+    /// The caller's identity-provider subject (`sub`).
+    async fn subject(&self) -> &str {
+        &self.0.subject
+    }
+    /// The OAuth client the caller used, if known.
+    async fn client_id(&self) -> Option<&str> {
+        self.0.client_id.as_deref()
+    }
+    /// The caller's roles at the time (e.g. `social_worker`).
+    async fn roles(&self) -> Vec<&str> {
+        self.0.roles.split_whitespace().collect()
+    }
+    /// The GraphQL operation's name, if the client gave one.
+    async fn operation(&self) -> Option<&str> {
+        self.0.operation.as_deref()
+    }
+    /// `READ` (the record was returned to the caller) or `WRITE` (created or changed).
+    async fn action(&self) -> &str {
+        &self.0.action
+    }
+    /// The record's type (`Person`, `Family`, ...).
+    async fn record_type(&self) -> &str {
+        &self.0.record_type
+    }
+    /// The outcome (`ALLOWED`).
+    async fn outcome(&self) -> &str {
+        &self.0.outcome
+    }
+}
+
+/// The access log of one record, oldest first, for callers with a role in
+/// [`ACCESS_LOG_READERS`]; anyone else gets `FORBIDDEN`.
+pub(crate) async fn access_log(
+    ctx: &Context<'_>,
+    record_type: &'static str,
+    record_id: Uuid,
+    first: Option<i32>,
+    after: Option<String>,
+) -> ApiResult<Page<AuditEvent>> {
+    let rc = request(ctx)?;
+    if !rc.principal.has_any_role(ACCESS_LOG_READERS) {
+        return Err(ApiError::Forbidden {
+            operation: "read the access log (auditors and administrators only)".to_owned(),
+        });
+    }
+    let page = PageRequest::new(first, after.as_deref())?;
+    let select = audit_event::Entity::find()
+        .filter(audit_event::Column::RecordType.eq(record_type))
+        .filter(audit_event::Column::RecordId.eq(record_id));
+    load_page(
+        &rc.db,
+        select,
+        audit_event::Column::Id,
+        page,
+        wants_total(ctx),
+        AuditEvent,
+    )
+    .await
+}

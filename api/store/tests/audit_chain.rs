@@ -1,0 +1,292 @@
+//! The audit hash chain: concurrent appends form one unbroken chain, and `verify` names the
+//! first altered or deleted row. Runs on a file-backed SQLite database always, and on a freshly
+//! created PostgreSQL database (dropped afterwards) when `FAMILYGRAPH_TEST_POSTGRES` names a
+//! server, e.g. `postgres://postgres@127.0.0.1:5432`. All principals here are synthetic.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::{Duration, Instant};
+
+use familygraph_domain::{Principal, Role};
+use familygraph_store::audit::{self, ChainFault, GENESIS_HASH};
+use familygraph_store::entity::audit_event;
+use familygraph_store::{AuditAction, AuditedRecord};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryOrder, TransactionTrait,
+};
+use uuid::Uuid;
+
+const TASKS: usize = 8;
+const APPENDS_PER_TASK: usize = 25;
+/// Every third append carries three records (a batch), the rest one.
+const ROWS: i64 =
+    (TASKS * APPENDS_PER_TASK) as i64 + 2 * (TASKS * APPENDS_PER_TASK).div_ceil(3) as i64;
+
+fn principal(task: usize) -> Principal {
+    Principal {
+        subject: format!("synthetic-auditor-{task}"),
+        client_id: Some("familygraph-tests".into()),
+        roles: vec![Role::SocialWorker],
+        team: None,
+        school_urn: None,
+    }
+}
+
+fn records(n: usize) -> Vec<AuditedRecord> {
+    (0..n)
+        .map(|_| AuditedRecord {
+            record_type: "Person",
+            record_id: Uuid::now_v7(),
+        })
+        .collect()
+}
+
+/// Runs raw SQL (the tamperer's way in) and returns how many rows it touched.
+async fn exec(db: &DatabaseConnection, sql: &str) -> u64 {
+    db.execute_unprepared(sql).await.unwrap().rows_affected()
+}
+
+async fn exercise(db: DatabaseConnection) {
+    familygraph_store::db::migrate(&db).await.unwrap();
+    let backend = db.get_database_backend();
+
+    // An empty chain is intact.
+    let report = audit::verify(&db).await.unwrap();
+    assert!(report.is_intact());
+    assert_eq!((report.checked, report.head), (0, None));
+
+    // Concurrent appenders: 8 tasks × 25 appends, some of several records.
+    let started = Instant::now();
+    let mut handles = Vec::new();
+    for task in 0..TASKS {
+        let db = db.clone();
+        handles.push(tokio::spawn(async move {
+            let who = principal(task);
+            let mut slowest = Duration::ZERO;
+            for i in 0..APPENDS_PER_TASK {
+                let n = if (task * APPENDS_PER_TASK + i).is_multiple_of(3) {
+                    3
+                } else {
+                    1
+                };
+                let t = Instant::now();
+                audit::append(
+                    &db,
+                    &who,
+                    Some("ConcurrentReads"),
+                    AuditAction::Read,
+                    &records(n),
+                )
+                .await
+                .unwrap_or_else(|e| panic!("task {task} append {i}: {e}"));
+                slowest = slowest.max(t.elapsed());
+            }
+            slowest
+        }));
+    }
+    let mut slowest = Duration::ZERO;
+    for handle in handles {
+        slowest = slowest.max(handle.await.unwrap());
+    }
+    let appends = (TASKS * APPENDS_PER_TASK) as u32;
+    eprintln!(
+        "{backend:?}: {appends} concurrent appends in {:?} ({:?} per append on average, slowest {slowest:?})",
+        started.elapsed(),
+        started.elapsed() / appends
+    );
+
+    // Appends inside a caller's transaction join the same chain.
+    let txn = db.begin().await.unwrap();
+    audit::append(
+        &txn,
+        &principal(99),
+        Some("RecordVisit"),
+        AuditAction::Write,
+        &records(1),
+    )
+    .await
+    .unwrap();
+    txn.commit().await.unwrap();
+    let total = ROWS + 1;
+
+    // Sequential timing: one-record and 50-record batches.
+    let t = Instant::now();
+    for _ in 0..20 {
+        audit::append(&db, &principal(100), None, AuditAction::Read, &records(1))
+            .await
+            .unwrap();
+    }
+    let single = t.elapsed() / 20;
+    let t = Instant::now();
+    for _ in 0..20 {
+        audit::append(&db, &principal(100), None, AuditAction::Read, &records(50))
+            .await
+            .unwrap();
+    }
+    let batch = t.elapsed() / 20;
+    eprintln!("{backend:?}: append of 1 record {single:?}, of 50 records {batch:?}");
+    let total = total + 20 + 1_000;
+
+    // One chain: contiguous sequences 1..=total, each linked to the one before.
+    let rows = audit_event::Entity::find()
+        .order_by_asc(audit_event::Column::Sequence)
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(rows.len() as i64, total);
+    let mut previous = GENESIS_HASH.to_owned();
+    for (i, row) in rows.iter().enumerate() {
+        assert_eq!(row.sequence, Some(i as i64 + 1));
+        assert_eq!(row.previous_hash.as_deref(), Some(previous.as_str()));
+        assert_eq!(row.hash.as_deref().map(str::len), Some(64));
+        previous = row.hash.clone().unwrap();
+    }
+
+    let report = audit::verify(&db).await.unwrap();
+    assert!(report.is_intact(), "{report:?}");
+    assert_eq!(report.checked as i64, total);
+    assert_eq!(report.head, Some(total));
+    assert_eq!(report.unchained, 0);
+
+    // Tamper with one row's subject: verify names exactly that sequence.
+    let victim = 137;
+    let changed = exec(
+        &db,
+        &format!("UPDATE audit_event SET subject = 'someone-else' WHERE sequence = {victim}"),
+    )
+    .await;
+    assert_eq!(changed, 1);
+    let report = audit::verify(&db).await.unwrap();
+    let broken = report.broken.expect("tampering is detected");
+    assert_eq!(broken.sequence, victim);
+    assert_eq!(broken.fault, ChainFault::HashMismatch);
+    assert_eq!(report.checked, victim as u64 - 1);
+    exec(
+        &db,
+        &format!(
+            "UPDATE audit_event SET subject = '{}' WHERE sequence = {victim}",
+            rows[victim as usize - 1].subject
+        ),
+    )
+    .await;
+    assert!(audit::verify(&db).await.unwrap().is_intact());
+
+    // Recomputing the altered row's own hash only moves the break to the next row.
+    let forged = {
+        let mut row = rows[victim as usize - 1].clone();
+        row.subject = "someone-else".into();
+        audit::chain_hash(row.previous_hash.as_deref().unwrap(), &row)
+    };
+    exec(
+        &db,
+        &format!(
+            "UPDATE audit_event SET subject = 'someone-else', hash = '{forged}' WHERE sequence = {victim}"
+        ),
+    )
+    .await;
+    let broken = audit::verify(&db).await.unwrap().broken.unwrap();
+    assert_eq!(
+        (broken.sequence, broken.fault),
+        (victim + 1, ChainFault::PreviousHashMismatch)
+    );
+    let original = &rows[victim as usize - 1];
+    exec(
+        &db,
+        &format!(
+            "UPDATE audit_event SET subject = '{}', hash = '{}' WHERE sequence = {victim}",
+            original.subject,
+            original.hash.as_deref().unwrap()
+        ),
+    )
+    .await;
+    assert!(audit::verify(&db).await.unwrap().is_intact());
+
+    // Deleting a row (past the first verify page, too) is detected at its sequence.
+    let deleted = 1_042;
+    assert!(deleted < total);
+    assert_eq!(
+        exec(
+            &db,
+            &format!("DELETE FROM audit_event WHERE sequence = {deleted}")
+        )
+        .await,
+        1
+    );
+    let report = audit::verify(&db).await.unwrap();
+    let broken = report.broken.expect("deletion is detected");
+    assert_eq!(
+        (broken.sequence, broken.fault, broken.id),
+        (deleted, ChainFault::Missing, None)
+    );
+
+    // Rows from before the chain (no sequence) are counted apart, not verified.
+    let legacy = audit_event::Model {
+        id: Uuid::now_v7(),
+        occurred_at: chrono::Utc::now(),
+        subject: "synthetic-legacy".into(),
+        client_id: None,
+        roles: "auditor".into(),
+        operation: None,
+        action: "READ".into(),
+        record_type: "Person".into(),
+        record_id: Uuid::now_v7(),
+        outcome: "ALLOWED".into(),
+        sequence: None,
+        previous_hash: None,
+        hash: None,
+    };
+    audit_event::Entity::insert(legacy.into_active_model())
+        .exec(&db)
+        .await
+        .unwrap();
+    assert_eq!(audit::verify(&db).await.unwrap().unchained, 1);
+}
+
+/// Runs [`exercise`] on its own task so that a failure still lets the caller clean up.
+async fn run(db: DatabaseConnection) -> Result<(), tokio::task::JoinError> {
+    tokio::spawn(exercise(db)).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_chain_holds_under_concurrency_and_detects_tampering() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("audit.sqlite").display()
+    );
+    let db = familygraph_store::db::connect(&url).await.unwrap();
+    if let Err(e) = run(db).await {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_chain_holds_under_concurrency_and_detects_tampering() {
+    let Ok(server) = std::env::var("FAMILYGRAPH_TEST_POSTGRES") else {
+        eprintln!("FAMILYGRAPH_TEST_POSTGRES not set; skipping the PostgreSQL run");
+        return;
+    };
+    let server = server.trim_end_matches('/');
+    let name = format!("fg_audit_{}", Uuid::now_v7().simple());
+    let admin = sea_orm::Database::connect(format!("{server}/postgres"))
+        .await
+        .unwrap();
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .unwrap();
+
+    let db = familygraph_store::db::connect(&format!("{server}/{name}"))
+        .await
+        .unwrap();
+    let outcome = run(db.clone()).await;
+    db.close().await.unwrap();
+    admin
+        .execute_unprepared(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
+        .await
+        .unwrap();
+    admin.close().await.unwrap();
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
