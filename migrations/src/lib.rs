@@ -18,6 +18,8 @@ mod m20261124_000006_create_casework;
 mod m20261124_000007_create_audit;
 mod m20261124_000008_create_workflow;
 mod m20261124_000009_chain_audit;
+mod m20261124_000010_protect_audit;
+mod m20261124_000011_create_information_share;
 
 /// The familygraph migrator: every schema migration, oldest first.
 pub struct Migrator;
@@ -35,6 +37,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000007_create_audit::Migration),
             Box::new(m20261124_000008_create_workflow::Migration),
             Box::new(m20261124_000009_chain_audit::Migration),
+            Box::new(m20261124_000010_protect_audit::Migration),
+            Box::new(m20261124_000011_create_information_share::Migration),
         ]
     }
 }

@@ -6,7 +6,7 @@
 
 use familygraph_migrations::Migrator;
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::{Database, DatabaseConnection};
+use sea_orm_migration::sea_orm::{Database, DatabaseConnection, DbBackend, Statement};
 
 /// Every table in `docs/data-model.md`.
 const TABLES: &[&str] = &[
@@ -49,6 +49,7 @@ const TABLES: &[&str] = &[
     "fgdm_meeting",
     "support_package",
     "partner_record",
+    "information_share",
 ];
 
 /// A sample of the indexes the data model asks for, as (table, index).
@@ -80,9 +81,28 @@ const INDEXES: &[(&str, &str)] = &[
     ),
     ("strategy_participant", "idx_strategy_participant_agency_id"),
     ("partner_record", "idx_partner_record_contact_id"),
+    ("information_share", "idx_information_share_person_id"),
 ];
 
-/// Columns the newest migration, `m20261124_000009_chain_audit`, adds to `audit_event`.
+/// The PostgreSQL trigger `m20261124_000010_protect_audit` creates (none on SQLite).
+const APPEND_ONLY_TRIGGER: &str = "audit_event_append_only";
+
+/// How many append-only triggers `audit_event` has on PostgreSQL (always 0 on SQLite).
+async fn append_only_triggers(db: &DatabaseConnection) -> Result<i64, DbErr> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok(0);
+    }
+    let row = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            format!("SELECT COUNT(*) FROM pg_trigger WHERE tgname = '{APPEND_ONLY_TRIGGER}'"),
+        ))
+        .await?
+        .ok_or_else(|| DbErr::Custom("no count".to_owned()))?;
+    row.try_get_by_index::<i64>(0)
+}
+
+/// Columns `m20261124_000009_chain_audit` adds to `audit_event`.
 const CHAIN_COLUMNS: &[&str] = &["sequence", "previous_hash", "hash"];
 
 /// Tables created by `m20261124_000008_create_workflow`.
@@ -150,7 +170,28 @@ async fn round_trip(db: &DatabaseConnection) -> Result<(), String> {
             }
         }
 
-        // Undo the newest migration alone: the chain columns and index go, the rest stay.
+        let expected = i64::from(db.get_database_backend() == DbBackend::Postgres);
+        if append_only_triggers(db).await.map_err(e)? != expected {
+            return Err(format!(
+                "round {round}: append-only trigger missing after up"
+            ));
+        }
+
+        // Undo the newest migration: `information_share` goes, the rest stay.
+        Migrator::down(db, Some(1)).await.map_err(e)?;
+        let present = tables_present(db).await.map_err(e)?;
+        if present.len() != TABLES.len() - 1 || present.contains(&"information_share") {
+            return Err(format!("round {round}: wrong tables after one step down"));
+        }
+        // Then `m20261124_000010_protect_audit`: the trigger goes.
+        Migrator::down(db, Some(1)).await.map_err(e)?;
+        if append_only_triggers(db).await.map_err(e)? != 0 {
+            return Err(format!(
+                "round {round}: append-only trigger left after down"
+            ));
+        }
+
+        // Then `m20261124_000009_chain_audit`: the chain columns and index go, the rest stay.
         Migrator::down(db, Some(1)).await.map_err(e)?;
         for column in CHAIN_COLUMNS {
             if manager.has_column("audit_event", column).await.map_err(e)? {
@@ -163,7 +204,7 @@ async fn round_trip(db: &DatabaseConnection) -> Result<(), String> {
             .has_index("audit_event", "uq_audit_event_sequence")
             .await
             .map_err(e)?
-            || tables_present(db).await.map_err(e)?.len() != TABLES.len()
+            || tables_present(db).await.map_err(e)?.len() != TABLES.len() - 1
         {
             return Err(format!("round {round}: wrong schema after one step down"));
         }
@@ -171,7 +212,7 @@ async fn round_trip(db: &DatabaseConnection) -> Result<(), String> {
         // Then `m20261124_000008_create_workflow`: its tables and columns go, the rest stay.
         Migrator::down(db, Some(1)).await.map_err(e)?;
         let present = tables_present(db).await.map_err(e)?;
-        if present.len() != TABLES.len() - WORKFLOW_TABLES.len()
+        if present.len() != TABLES.len() - 1 - WORKFLOW_TABLES.len()
             || present.iter().any(|t| WORKFLOW_TABLES.contains(t))
         {
             return Err(format!(

@@ -278,6 +278,11 @@ impl Reply {
 impl TestApp {
     /// Starts a server over a fresh copy of the seeded template.
     pub async fn start() -> Self {
+        Self::start_with(http::Hardening::default()).await
+    }
+
+    /// [`TestApp::start`] with explicit limits, CORS allow-list and rate limit.
+    pub async fn start_with(hardening: http::Hardening) -> Self {
         let database = TestDatabase::seeded().await;
         let mut server_db = familygraph_store::db::connect(&database.url).await.unwrap();
         let statements = Arc::new(AtomicUsize::new(0));
@@ -288,11 +293,11 @@ impl TestApp {
         let keys = tempfile::tempdir().unwrap();
         let issuer = DevIssuer::load_or_create(keys.path()).unwrap();
         let state = AppState {
-            schema: familygraph_graphql::build_schema(),
+            schema: familygraph_graphql::build_schema_with(&hardening.limits),
             db: server_db,
             authenticator: Authenticator::with_dev_issuer(&issuer),
         };
-        let (server, address) = http::start(state, "127.0.0.1:0").unwrap();
+        let (server, address) = http::start_with(state, "127.0.0.1:0", &hardening).unwrap();
         let handle = server.handle();
         tokio::spawn(server);
         let db = familygraph_store::db::connect(&database.url).await.unwrap();

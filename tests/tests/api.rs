@@ -9,6 +9,8 @@ mod api {
     mod child_protection;
     mod errors;
     mod family_network;
+    mod hostile;
+    mod information_share;
     mod journey;
     mod measures;
     mod pagination;

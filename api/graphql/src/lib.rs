@@ -10,6 +10,7 @@ pub mod context;
 pub mod error;
 pub mod events;
 pub mod global_id;
+pub mod limits;
 pub mod loaders;
 pub mod measures;
 pub mod mutation;
@@ -23,29 +24,42 @@ use async_graphql::Schema;
 pub use context::RequestContext;
 pub use error::{ApiError, ErrorCode};
 pub use events::EventFeed;
+pub use limits::{Introspection, LimitBreach, Limits};
 pub use subscription::{Subscriber, SubscriptionSources};
 
 /// The schema type.
 pub type FamilyGraphSchema = Schema<query::Query, mutation::Mutation, subscription::Subscription>;
 
-/// Deepest query the server will run.
-pub const MAX_DEPTH: usize = 16;
-/// Most complex query the server will run (each field costs 1; connections multiply by page).
-pub const MAX_COMPLEXITY: usize = 20_000;
+/// Deepest query the server will run by default (see [`Limits`]).
+pub const MAX_DEPTH: usize = 12;
+/// Default cost limit (each field costs 1; connections multiply by their page; see [`Limits`]).
+pub const MAX_COMPLEXITY: usize = 10_000;
 
-/// Builds the schema with its limits.
+/// Builds the schema with the default [`Limits`].
 pub fn build_schema() -> FamilyGraphSchema {
-    Schema::build(
+    build_schema_with(&Limits::default())
+}
+
+/// Builds the schema with `limits`. The schema enforces the depth limit itself (a backstop:
+/// [`Limits::check`] refuses deeper documents before they reach it); with introspection off,
+/// it answers no introspection and suggests no field names.
+pub fn build_schema_with(limits: &Limits) -> FamilyGraphSchema {
+    let mut builder = Schema::build(
         query::Query::default(),
         mutation::Mutation::default(),
         subscription::Subscription,
     )
     .extension(subscription::PerEventContext)
-    .limit_depth(MAX_DEPTH)
-    .limit_complexity(MAX_COMPLEXITY)
+    .limit_depth(limits.max_depth)
+    // Flat (one per field) cost: a backstop for subscriptions, which do not pass through
+    // `Limits::check`; never lower than the page-aware cost that check computes.
+    .limit_complexity(limits.max_cost)
     .limit_recursive_depth(32)
-    .limit_directives(20)
-    .finish()
+    .limit_directives(limits.max_directives);
+    if limits.introspection == Introspection::Off {
+        builder = builder.disable_introspection().disable_suggestions();
+    }
+    builder.finish()
 }
 
 /// The schema in SDL, as `schema.graphql` holds it.

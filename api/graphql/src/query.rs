@@ -23,9 +23,13 @@ use crate::types::team::{Practitioner, Team};
 /// The most ids `nodes(ids:)` takes at once.
 pub const MAX_NODES: usize = 100;
 
-/// Every query: the core reads and the measures.
+/// Every query: the core reads, the measures and the audit trail.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct Query(CoreQuery, crate::measures::MeasuresQuery);
+pub struct Query(
+    CoreQuery,
+    crate::measures::MeasuresQuery,
+    crate::types::audit::AuditQuery,
+);
 
 /// Entry points for reading records.
 #[derive(Default)]

@@ -140,6 +140,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/graphiql/{asset}", web::get().to(asset));
 }
 
+/// The same routes inside a `web::scope("/graphiql")` (which the server guards by the
+/// introspection policy).
+pub fn configure_scoped(cfg: &mut web::ServiceConfig) {
+    cfg.route("", web::get().to(index))
+        .route("/", web::get().to(index))
+        .route("/{asset}", web::get().to(asset));
+}
+
 /// Serves the GraphiQL HTML page.
 async fn index() -> impl Responder {
     HttpResponse::Ok()

@@ -5,17 +5,21 @@
 //! what it read are written before the response leaves, and if they cannot be written the
 //! response carries no data.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use async_graphql::parser::types::OperationType;
 use async_graphql::{BatchRequest, ServerError, Value};
+use familygraph_domain::Role;
 use familygraph_graphql::error::ErrorCode;
 use familygraph_graphql::{
-    EventFeed, FamilyGraphSchema, RequestContext, Subscriber, SubscriptionSources,
+    EventFeed, FamilyGraphSchema, Introspection, LimitBreach, Limits, RequestContext, Subscriber,
+    SubscriptionSources,
 };
 use familygraph_store::{AuditAction, audit};
 use sea_orm::DatabaseConnection;
@@ -40,6 +44,163 @@ pub struct AppState {
     pub authenticator: Authenticator,
 }
 
+/// Environment variable: origins allowed to call the API from a browser (comma-separated).
+pub const ENV_CORS_ORIGINS: &str = "FAMILYGRAPH_CORS_ORIGINS";
+/// Environment variable: requests each client may make per minute (0 turns the limit off).
+pub const ENV_RATE_LIMIT_PER_MINUTE: &str = "FAMILYGRAPH_RATE_LIMIT_PER_MINUTE";
+/// Default requests per client per minute.
+pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 600;
+
+/// The server's request limits beyond the schema's: document limits (checked before
+/// execution), the CORS allow-list and the per-client rate limit. The schema in [`AppState`]
+/// should be built with the same [`Limits`] (`familygraph_graphql::build_schema_with`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hardening {
+    /// Document limits and the introspection policy.
+    pub limits: Limits,
+    /// Origins (`https://host[:port]`) allowed to make cross-origin requests; none by default.
+    pub cors_origins: Vec<String>,
+    /// Requests per client per minute (token bucket, burst of the same size); 0 = no limit.
+    pub rate_limit_per_minute: u32,
+}
+
+impl Default for Hardening {
+    fn default() -> Self {
+        Self {
+            limits: Limits::default(),
+            cors_origins: Vec::new(),
+            rate_limit_per_minute: DEFAULT_RATE_LIMIT_PER_MINUTE,
+        }
+    }
+}
+
+impl Hardening {
+    /// From the environment: [`Limits::from_env`], [`ENV_CORS_ORIGINS`],
+    /// [`ENV_RATE_LIMIT_PER_MINUTE`].
+    pub fn from_env() -> Result<Self, String> {
+        Self::from_lookup(|key| std::env::var(key).ok())
+    }
+
+    /// From `lookup` (an environment).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let limits = Limits::from_lookup(&lookup)?;
+        let mut cors_origins = Vec::new();
+        for origin in lookup(ENV_CORS_ORIGINS)
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+        {
+            let valid = (origin.starts_with("https://") || origin.starts_with("http://"))
+                && !origin.ends_with('/')
+                && !origin.contains('*')
+                && HeaderValue::from_str(origin).is_ok()
+                && origin.parse::<actix_web::http::Uri>().is_ok();
+            if !valid {
+                return Err(format!(
+                    "{ENV_CORS_ORIGINS}: {origin:?} is not an origin like https://app.example.org"
+                ));
+            }
+            cors_origins.push(origin.to_owned());
+        }
+        let rate_limit_per_minute = match lookup(ENV_RATE_LIMIT_PER_MINUTE) {
+            None => DEFAULT_RATE_LIMIT_PER_MINUTE,
+            Some(value) => value.trim().parse().map_err(|_| {
+                format!("{ENV_RATE_LIMIT_PER_MINUTE} must be a whole number (got {value:?})")
+            })?,
+        };
+        Ok(Self {
+            limits,
+            cors_origins,
+            rate_limit_per_minute,
+        })
+    }
+
+    fn cors(&self) -> actix_cors::Cors {
+        let mut cors = actix_cors::Cors::default()
+            .allowed_methods(["GET", "POST"])
+            .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT])
+            .max_age(600);
+        for origin in &self.cors_origins {
+            cors = cors.allowed_origin(origin);
+        }
+        cors
+    }
+}
+
+/// Per-request guards shared by every worker.
+pub struct Guards {
+    limits: Limits,
+    rate_limiter: RateLimiter,
+}
+
+impl Guards {
+    /// Guards for `hardening`.
+    pub fn new(hardening: &Hardening) -> Self {
+        Self {
+            limits: hardening.limits.clone(),
+            rate_limiter: RateLimiter::new(hardening.rate_limit_per_minute),
+        }
+    }
+}
+
+/// An in-process token bucket per client and subject: each holds up to `per_minute` tokens and refills at
+/// `per_minute` a minute. Not shared between replicas (each replica counts on its own).
+pub struct RateLimiter {
+    per_minute: u32,
+    buckets: Mutex<HashMap<String, Bucket>>,
+}
+
+struct Bucket {
+    tokens: f64,
+    updated: Instant,
+}
+
+/// Buckets kept before idle, full ones are dropped.
+const MAX_BUCKETS: usize = 10_000;
+
+impl RateLimiter {
+    /// A limiter allowing `per_minute` requests a minute per key (0: unlimited).
+    pub fn new(per_minute: u32) -> Self {
+        Self {
+            per_minute,
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes a token for `key`; `Err(wait)` when the bucket is empty.
+    pub fn acquire(&self, key: &str) -> Result<(), Duration> {
+        if self.per_minute == 0 {
+            return Ok(());
+        }
+        let capacity = f64::from(self.per_minute);
+        let per_second = capacity / 60.0;
+        let now = Instant::now();
+        let mut buckets = self
+            .buckets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if buckets.len() >= MAX_BUCKETS && !buckets.contains_key(key) {
+            buckets.retain(|_, b| {
+                b.tokens + now.duration_since(b.updated).as_secs_f64() * per_second < capacity
+            });
+        }
+        let bucket = buckets.entry(key.to_owned()).or_insert(Bucket {
+            tokens: capacity,
+            updated: now,
+        });
+        let elapsed = now.duration_since(bucket.updated).as_secs_f64();
+        bucket.tokens = (bucket.tokens + elapsed * per_second).min(capacity);
+        bucket.updated = now;
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(Duration::from_secs_f64((1.0 - bucket.tokens) / per_second))
+        }
+    }
+}
+
 /// Registers every route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
@@ -47,11 +208,31 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/graphql", web::get().to(graphql_get))
         .route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz))
-        .configure(crate::graphiql::configure);
+        .service(
+            web::scope("/graphiql")
+                .guard(actix_web::guard::fn_guard(graphiql_enabled))
+                .configure(crate::graphiql::configure_scoped),
+        );
+}
+
+/// GraphiQL is served unless introspection is off (the page holds no data; what it asks runs
+/// under the token pasted into it, and its introspection follows the policy).
+fn graphiql_enabled(ctx: &actix_web::guard::GuardContext<'_>) -> bool {
+    ctx.app_data::<web::Data<Guards>>()
+        .is_none_or(|guards| guards.limits.introspection != Introspection::Off)
 }
 
 /// Starts the HTTP server on `bind`; returns the running server and the address it bound.
 pub fn start(state: AppState, bind: &str) -> std::io::Result<(actix_web::dev::Server, SocketAddr)> {
+    start_with(state, bind, &Hardening::default())
+}
+
+/// [`start`] with explicit limits, CORS allow-list and rate limit.
+pub fn start_with(
+    state: AppState,
+    bind: &str,
+    hardening: &Hardening,
+) -> std::io::Result<(actix_web::dev::Server, SocketAddr)> {
     // One event feed per server: it polls only once someone subscribes, and its task stops when
     // the server (the last holder of this handle) stops.
     let sources = web::Data::new(SubscriptionSources {
@@ -59,10 +240,14 @@ pub fn start(state: AppState, bind: &str) -> std::io::Result<(actix_web::dev::Se
         events: EventFeed::new(state.db.clone()),
     });
     let state = web::Data::new(state);
+    let guards = web::Data::new(Guards::new(hardening));
+    let hardening = hardening.clone();
     let server = actix_web::HttpServer::new(move || {
         actix_web::App::new()
             .app_data(state.clone())
             .app_data(sources.clone())
+            .app_data(guards.clone())
+            .wrap(hardening.cors())
             .wrap(
                 actix_web::middleware::DefaultHeaders::new()
                     .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
@@ -119,6 +304,7 @@ fn response_media_type(req: &HttpRequest) -> &'static str {
 /// `GET /graphql`: a WebSocket upgrade is a subscription connection; anything else is a query.
 async fn graphql_get(
     state: web::Data<AppState>,
+    guards: Option<web::Data<Guards>>,
     sources: Option<web::Data<SubscriptionSources>>,
     req: HttpRequest,
     payload: web::Payload,
@@ -129,7 +315,7 @@ async fn graphql_get(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
     if !upgrade {
-        return graphql(state, req, web::Bytes::new()).await;
+        return graphql(state, guards, req, web::Bytes::new()).await;
     }
     let Some(sources) = sources else {
         return respond(
@@ -177,7 +363,12 @@ fn subscriptions(
         .unwrap_or_else(|error| error.error_response())
 }
 
-async fn graphql(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+async fn graphql(
+    state: web::Data<AppState>,
+    guards: Option<web::Data<Guards>>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
     let media_type = response_media_type(&req);
     let authorization = req
         .headers()
@@ -194,6 +385,37 @@ async fn graphql(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes)
                 );
         }
     };
+    let default_limits;
+    let limits = match &guards {
+        Some(guards) => {
+            // One bucket per caller of each client: a partner app's users do not starve each
+            // other, and a machine client (whose subject is its client id) gets one bucket.
+            let key = format!(
+                "{}\u{1f}{}",
+                principal.client_id.as_deref().unwrap_or(""),
+                principal.subject
+            );
+            if let Err(wait) = guards.rate_limiter.acquire(&key) {
+                let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
+                return HttpResponse::TooManyRequests()
+                    .insert_header((header::RETRY_AFTER, seconds.to_string()))
+                    .insert_header((header::CONTENT_TYPE, media_type))
+                    .insert_header((header::CACHE_CONTROL, "no-store"))
+                    .body(
+                        error_body(
+                            ErrorCode::RateLimited.as_str(),
+                            &format!("too many requests; try again in {seconds} s"),
+                        )
+                        .to_string(),
+                    );
+            }
+            &guards.limits
+        }
+        None => {
+            default_limits = Limits::default();
+            &default_limits
+        }
+    };
     let request = match parse_request(&req, &body) {
         Ok(request) => request,
         Err((status, message)) => {
@@ -204,6 +426,19 @@ async fn graphql(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes)
             );
         }
     };
+    let administrator = principal.has_role(Role::Administrator);
+    if let Err(breach) = limits.check(&request.query, &request.variables, administrator) {
+        let code = match breach {
+            LimitBreach::TooComplex(_) => ErrorCode::QueryTooComplex.as_str(),
+            LimitBreach::IntrospectionForbidden => ErrorCode::Forbidden.as_str(),
+        };
+        let status = if media_type == GRAPHQL_RESPONSE_JSON {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        };
+        return respond(status, media_type, error_body(code, &breach.message()));
+    }
     let operation_name = operation_name(&request);
     let context = Arc::new(
         RequestContext::new(state.db.clone(), principal).with_operation(operation_name.clone()),
@@ -335,5 +570,72 @@ fn is_mutation(request: &async_graphql::Request) -> bool {
             .iter()
             .any(|(_, op)| op.node.ty != OperationType::Query),
         Err(_) => false,
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |key| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    }
+
+    #[test]
+    fn hardening_defaults_allow_no_origin_and_a_generous_rate() {
+        let hardening = Hardening::from_lookup(env(&[])).unwrap();
+        assert_eq!(hardening, Hardening::default());
+        assert!(hardening.cors_origins.is_empty());
+        assert_eq!(hardening.rate_limit_per_minute, 600);
+    }
+
+    #[test]
+    fn hardening_reads_origins_and_rate_and_refuses_wildcards() {
+        let hardening = Hardening::from_lookup(env(&[
+            (
+                ENV_CORS_ORIGINS,
+                "https://a.example.org, http://localhost:3000",
+            ),
+            (ENV_RATE_LIMIT_PER_MINUTE, "60"),
+            ("FAMILYGRAPH_MAX_ALIASES", "5"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            hardening.cors_origins,
+            vec!["https://a.example.org", "http://localhost:3000"]
+        );
+        assert_eq!(hardening.rate_limit_per_minute, 60);
+        assert_eq!(hardening.limits.max_aliases, 5);
+        for bad in [
+            "*",
+            "https://*.example.org",
+            "a.example.org",
+            "https://a.example/",
+        ] {
+            assert!(
+                Hardening::from_lookup(env(&[(ENV_CORS_ORIGINS, bad)])).is_err(),
+                "{bad}"
+            );
+        }
+        assert!(Hardening::from_lookup(env(&[(ENV_RATE_LIMIT_PER_MINUTE, "lots")])).is_err());
+    }
+
+    #[test]
+    fn the_bucket_empties_per_key_and_says_how_long_to_wait() {
+        let limiter = RateLimiter::new(3);
+        for _ in 0..3 {
+            assert!(limiter.acquire("a").is_ok());
+        }
+        let wait = limiter.acquire("a").unwrap_err();
+        assert!(wait <= Duration::from_secs(20) && wait > Duration::from_secs(15));
+        assert!(limiter.acquire("b").is_ok());
+        let unlimited = RateLimiter::new(0);
+        assert!((0..10_000).all(|_| unlimited.acquire("a").is_ok()));
     }
 }

@@ -190,6 +190,9 @@ impl IssuerPlan {
 
 async fn serve(common: &CommonArgs, args: &ServeArgs) -> anyhow::Result<()> {
     let target = DatabaseTarget::resolve(common.database_url.as_deref(), &common.data_dir);
+    let hardening = http::Hardening::from_env()
+        .map_err(anyhow::Error::msg)
+        .context("reading the GraphQL limits")?;
     let oidc = OidcConfig::from_env().context("reading the OpenID provider configuration")?;
     let plan = IssuerPlan::decide(&target, oidc.is_some(), args.force_dev_issuer)?;
     if oidc.is_some() && args.force_dev_issuer && !plan.dev_issuer {
@@ -230,12 +233,13 @@ async fn serve(common: &CommonArgs, args: &ServeArgs) -> anyhow::Result<()> {
         authenticator = authenticator.and_dev_issuer(&issuer);
     }
     let state = AppState {
-        schema: familygraph_graphql::build_schema(),
+        schema: familygraph_graphql::build_schema_with(&hardening.limits),
         db,
         authenticator,
     };
-    let (server, address) =
-        http::start(state, &args.bind).with_context(|| format!("binding {}", args.bind))?;
+    tracing::info!(limits = ?hardening, "request limits");
+    let (server, address) = http::start_with(state, &args.bind, &hardening)
+        .with_context(|| format!("binding {}", args.bind))?;
     tracing::info!(%address, database = %target.redacted(), "familygraph listening");
     eprintln!("familygraph: GraphiQL at http://{address}/graphiql");
     server.await.context("serving")?;

@@ -63,8 +63,20 @@ struct Provider {
 }
 
 impl Provider {
+    /// Starts a provider; a start that stalls (a starved CPU) is retried, up to three times.
     fn start() -> Self {
         ensure_installed();
+        let mut failures = Vec::new();
+        for _ in 0..3 {
+            match Self::try_start() {
+                Ok(provider) => return provider,
+                Err(failure) => failures.push(failure),
+            }
+        }
+        panic!("the OpenID provider did not start: {failures:#?}");
+    }
+
+    fn try_start() -> Result<Self, String> {
         let log_dir = tempfile::tempdir().unwrap();
         let log_path = log_dir.path().join("provider.log");
         let log = std::fs::File::create(&log_path).unwrap();
@@ -92,19 +104,20 @@ impl Provider {
             let _ = std::io::copy(&mut reader, &mut rest);
         });
         let line = receiver
-            .recv_timeout(Duration::from_secs(30))
+            .recv_timeout(Duration::from_secs(60))
             .unwrap_or_default();
         let Some(issuer) = serde_json::from_str::<Value>(&line)
             .ok()
             .and_then(|v| v["issuer"].as_str().map(str::to_owned))
         else {
             let _ = child.kill();
-            panic!(
-                "the OpenID provider did not start: {line:?}\n{}",
+            let _ = child.wait();
+            return Err(format!(
+                "{line:?}\n{}",
                 std::fs::read_to_string(&log_path).unwrap_or_default()
-            );
+            ));
         };
-        Self {
+        Ok(Self {
             child,
             _stdin: stdin,
             issuer,
@@ -113,7 +126,7 @@ impl Provider {
                 .build()
                 .unwrap(),
             log_dir,
-        }
+        })
     }
 
     /// An access token for `client` by the client-credentials grant, for `resource` if given

@@ -10,10 +10,10 @@ use sea_orm::{ColumnTrait, Condition, EntityTrait};
 
 use crate::entity::{
     address, agency, agency_link, area, assessment, assessment_factor, contact, cp_conference,
-    family, family_help_episode, family_hub, family_member, family_network, involvement,
-    local_authority, locality, lsoa, network_member, person, person_disability, person_identifier,
-    plan, plan_goal, plan_review, practitioner, referral, relationship, section47_enquiry, team,
-    team_membership, visit,
+    family, family_help_episode, family_hub, family_member, family_network, information_share,
+    involvement, local_authority, locality, lsoa, network_member, person, person_disability,
+    person_identifier, plan, plan_goal, plan_review, practitioner, referral, relationship,
+    section47_enquiry, team, team_membership, visit,
 };
 
 /// A condition that no row satisfies.
@@ -253,6 +253,7 @@ by_person!(
     section47_enquiry.PersonId,
     cp_conference.PersonId,
     visit.PersonId,
+    information_share.PersonId,
 );
 by_family!(family.Id, family_member.FamilyId, family_network.FamilyId);
 

@@ -12,7 +12,8 @@ use familygraph_store::audit::{self, ChainFault, GENESIS_HASH};
 use familygraph_store::entity::audit_event;
 use familygraph_store::{AuditAction, AuditedRecord};
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryOrder, TransactionTrait,
+    ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, IntoActiveModel, QueryOrder,
+    TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -41,9 +42,92 @@ fn records(n: usize) -> Vec<AuditedRecord> {
         .collect()
 }
 
-/// Runs raw SQL (the tamperer's way in) and returns how many rows it touched.
+/// The PostgreSQL trigger that makes `audit_event` append-only (migration
+/// `m20261124_000010_protect_audit`).
+const APPEND_ONLY_TRIGGER: &str = "audit_event_append_only";
+
+/// Runs raw SQL (the tamperer's way in) and returns how many rows it touched. On PostgreSQL,
+/// where `audit_event` is append-only, the statement is first shown to be refused as is, then
+/// run with the trigger disabled inside its own transaction — as a superuser could — so that
+/// the chain still has to catch it.
 async fn exec(db: &DatabaseConnection, sql: &str) -> u64 {
-    db.execute_unprepared(sql).await.unwrap().rows_affected()
+    if db.get_database_backend() != DbBackend::Postgres {
+        return db.execute_unprepared(sql).await.unwrap().rows_affected();
+    }
+    let refused = db
+        .execute_unprepared(sql)
+        .await
+        .expect_err("the database refuses to change audit rows");
+    assert!(refused.to_string().contains("append-only"), "{refused}");
+    let txn = db.begin().await.unwrap();
+    txn.execute_unprepared(&format!(
+        "ALTER TABLE audit_event DISABLE TRIGGER {APPEND_ONLY_TRIGGER}"
+    ))
+    .await
+    .unwrap();
+    let touched = txn.execute_unprepared(sql).await.unwrap().rows_affected();
+    txn.execute_unprepared(&format!(
+        "ALTER TABLE audit_event ENABLE TRIGGER {APPEND_ONLY_TRIGGER}"
+    ))
+    .await
+    .unwrap();
+    txn.commit().await.unwrap();
+    touched
+}
+
+/// On PostgreSQL the application's connection can append audit rows but neither change nor
+/// delete them; nothing is touched by the attempts.
+async fn append_only_on_postgres(db: &DatabaseConnection) {
+    if db.get_database_backend() != DbBackend::Postgres {
+        // SQLite has no such protection: the hash chain is what detects changes there.
+        return;
+    }
+    let first = audit_event::Entity::find_by_id(
+        audit_event::Entity::find()
+            .order_by_asc(audit_event::Column::Sequence)
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+    )
+    .one(db)
+    .await
+    .unwrap()
+    .unwrap();
+    for sql in [
+        format!(
+            "UPDATE audit_event SET subject = 'someone-else' WHERE id = '{}'",
+            first.id
+        ),
+        format!("DELETE FROM audit_event WHERE id = '{}'", first.id),
+        "DELETE FROM audit_event".to_owned(),
+    ] {
+        let refused = db
+            .execute_unprepared(&sql)
+            .await
+            .expect_err("audit rows cannot be changed or deleted");
+        assert!(
+            refused.to_string().contains("append-only"),
+            "{sql}: {refused}"
+        );
+    }
+    let unchanged = audit_event::Entity::find_by_id(first.id)
+        .one(db)
+        .await
+        .unwrap();
+    assert_eq!(unchanged.as_ref(), Some(&first));
+    // Appending still works.
+    audit::append(
+        db,
+        &principal(0),
+        Some("AfterRefusal"),
+        AuditAction::Read,
+        &records(1),
+    )
+    .await
+    .unwrap();
+    assert!(audit::verify(db).await.unwrap().is_intact());
 }
 
 async fn exercise(db: DatabaseConnection) {
@@ -147,6 +231,8 @@ async fn exercise(db: DatabaseConnection) {
     assert_eq!(report.checked as i64, total);
     assert_eq!(report.head, Some(total));
     assert_eq!(report.unchained, 0);
+
+    append_only_on_postgres(&db).await;
 
     // Tamper with one row's subject: verify names exactly that sequence.
     let victim = 137;

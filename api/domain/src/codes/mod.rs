@@ -16,7 +16,7 @@ pub use characteristics::{Disability, Ethnicity, Sex, UpnUnknown};
 pub use cin::{AssessmentFactor, CategoryOfAbuse, ClosureReason, PrimaryNeed, ReferralSource};
 pub use network::{FgdmResponse, FgdmStage, SupportPackageKind};
 pub use organisation::{AgencyKind, AreaKind, InvolvementRole, PractitionerRole, TeamKind};
-pub use partner::{LawfulBasis, PartnerRecordKind};
+pub use partner::{LawfulBasis, PartnerRecordKind, ShareDecision};
 pub use people::{
     AgencyLinkKind, FamilyRole, LevelOfNeed, NetworkMemberKind, RelationshipKind, SendStatus,
     Willingness,

@@ -36,6 +36,16 @@ code_enum! {
     }
 }
 
+code_enum! {
+    /// An information-sharing decision about a child (the 2026 Act's duty to share information
+    /// relevant to safeguarding or welfare, unless sharing would be more detrimental to the
+    /// child than not sharing).
+    pub enum ShareDecision {
+        Share = "SHARE" => "The information is shared with the agency",
+        Withhold = "WITHHOLD" => "The information is withheld: sharing would be more detrimental to the child",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

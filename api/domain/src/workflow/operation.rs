@@ -17,6 +17,8 @@ pub enum Operation {
     FamilyNetworkWork,
     /// Record a partner's concern or support.
     PartnerRecording,
+    /// Record a decision to share information about a child with an agency, or to withhold it.
+    InformationSharing,
 }
 
 impl Operation {
@@ -59,6 +61,15 @@ impl Operation {
                 HealthVisitor,
                 VcsPartner,
                 MacptPartner,
+            ],
+            Operation::InformationSharing => &[
+                Administrator,
+                FrontDoorOfficer,
+                FamilyHelpPractitioner,
+                SocialWorker,
+                LeadChildProtectionPractitioner,
+                TeamManager,
+                LocalityManager,
             ],
         }
     }

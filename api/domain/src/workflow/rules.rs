@@ -250,9 +250,56 @@ pub fn check_required(field: &str, value: &str) -> Vec<UserError> {
     }
 }
 
+/// The fewest characters (trimmed) a reason to withhold may have: a withholding decision must
+/// say why sharing would be more detrimental to the child, which a word or two cannot.
+pub const MIN_WITHHOLD_REASON: usize = 20;
+
+/// An information-sharing decision gives its reason; a decision to withhold explains (in at
+/// least [`MIN_WITHHOLD_REASON`] characters) why sharing would be more detrimental to the child.
+pub fn check_information_share(decision: crate::ShareDecision, reason: &str) -> Vec<UserError> {
+    let errors = check_required("reason", reason);
+    if !errors.is_empty() {
+        return errors;
+    }
+    if decision == crate::ShareDecision::Withhold
+        && reason.trim().chars().count() < MIN_WITHHOLD_REASON
+    {
+        return vec![UserError::new(
+            "reason",
+            UserErrorCode::InvalidValue,
+            format!(
+                "a decision to withhold must explain, in at least {MIN_WITHHOLD_REASON} characters, why sharing would be more detrimental to the child"
+            ),
+        )];
+    }
+    Vec::new()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn information_share_reasons() {
+        use crate::ShareDecision::{Share, Withhold};
+        assert_eq!(
+            check_information_share(Share, "  ")[0].code,
+            UserErrorCode::Required
+        );
+        assert_eq!(
+            check_information_share(Withhold, "")[0].code,
+            UserErrorCode::Required
+        );
+        assert_eq!(
+            check_information_share(Withhold, "risk")[0].code,
+            UserErrorCode::InvalidValue
+        );
+        assert!(check_information_share(Share, "school needs to know").is_empty());
+        assert!(
+            check_information_share(Withhold, "disclosure would alert the alleged abuser")
+                .is_empty()
+        );
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default()

@@ -7,6 +7,7 @@ pub mod child_protection;
 pub mod family_help;
 pub mod family_network;
 pub mod front_door;
+pub mod information_share;
 pub mod partner;
 
 use async_graphql::{ID, MergedObject, SimpleObject};
@@ -25,6 +26,7 @@ pub struct Mutation(
     family_network::FamilyNetworkMutation,
     partner::PartnerMutation,
     child_protection::ChildProtectionMutation,
+    information_share::InformationShareMutation,
 );
 
 /// A business rule the request broke. Nothing was written.

@@ -6,6 +6,7 @@ pub mod casework;
 pub mod child_protection;
 pub mod family;
 pub mod family_network;
+pub mod information_share;
 pub mod node;
 pub mod partner;
 pub mod person;

@@ -12,7 +12,7 @@ use familygraph_store::entity::{
     relationship, section47_enquiry, strategy_discussion, visit,
 };
 
-use familygraph_store::entity::partner_record;
+use familygraph_store::entity::{information_share, partner_record};
 
 use super::agency::AgencyLink;
 use super::casework::{
@@ -21,6 +21,7 @@ use super::casework::{
 };
 use super::child_protection::StrategyDiscussion;
 use super::family::FamilyMember;
+use super::information_share::InformationShare;
 use super::partner::PartnerRecord;
 use super::place::Lsoa;
 use super::plan::Plan;
@@ -348,6 +349,17 @@ impl Person {
             .await?
             .unwrap_or_default();
         Ok(rows.into_iter().map(PartnerRecord).collect())
+    }
+    /// Decisions to share information about the person with other agencies, or to withhold it
+    /// (with the lawful basis and reason), as far as the caller may see.
+    async fn information_shares(&self, ctx: &Context<'_>) -> ApiResult<Vec<InformationShare>> {
+        let rows = request(ctx)?
+            .loaders
+            .has_many::<information_share::Entity>(information_share::Column::PersonId)
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(rows.into_iter().map(InformationShare).collect())
     }
     /// Who looked at this person: the audit trail of reads and writes of their record, oldest
     /// first. Only for auditors and administrators (`FORBIDDEN` for anyone else); asking is itself

@@ -21,6 +21,7 @@ pub mod family_member;
 pub mod family_network;
 pub mod fgdm_meeting;
 pub mod idempotency_record;
+pub mod information_share;
 pub mod involvement;
 pub mod local_authority;
 pub mod locality;
@@ -63,6 +64,7 @@ pub mod prelude {
     pub use super::family_network::Entity as FamilyNetwork;
     pub use super::fgdm_meeting::Entity as FgdmMeeting;
     pub use super::idempotency_record::Entity as IdempotencyRecord;
+    pub use super::information_share::Entity as InformationShare;
     pub use super::involvement::Entity as Involvement;
     pub use super::local_authority::Entity as LocalAuthority;
     pub use super::locality::Entity as Locality;

@@ -6,6 +6,7 @@ pub mod child_protection;
 pub mod family_help;
 pub mod family_network;
 pub mod front_door;
+pub mod information_share;
 pub mod partner;
 
 use chrono::{DateTime, NaiveDate, Utc};
