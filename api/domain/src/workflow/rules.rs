@@ -55,6 +55,24 @@ pub fn check_ends_after(field: &str, ended: NaiveDate, started: NaiveDate) -> Ve
     }
 }
 
+/// A date that follows a start (a review, an end): not before the start, not in the future.
+pub fn check_follow_up_date(
+    field: &str,
+    date: NaiveDate,
+    started: NaiveDate,
+    today: NaiveDate,
+) -> Vec<UserError> {
+    let mut errors = check_ends_after(field, date, started);
+    if date > today {
+        errors.push(UserError::new(
+            field,
+            UserErrorCode::DateInFuture,
+            "is in the future",
+        ));
+    }
+    errors
+}
+
 /// At most one open Family Help episode per child.
 pub fn check_no_open_episode(open_episodes: usize) -> Vec<UserError> {
     if open_episodes > 0 {
@@ -316,6 +334,18 @@ mod tests {
         let early = check_case_date("startedOn", d(2017, 1, 1), born, today);
         assert_eq!(early[0].code, UserErrorCode::DateBeforeBirth);
         assert!(check_case_date("startedOn", d(2017, 1, 1), None, today).is_empty());
+    }
+
+    #[test]
+    fn follow_up_dates_fall_between_the_start_and_today() {
+        let today = d(2026, 11, 24);
+        let started = d(2026, 3, 1);
+        assert!(check_follow_up_date("endedOn", d(2026, 5, 1), started, today).is_empty());
+        let early = check_follow_up_date("endedOn", d(2026, 2, 1), started, today);
+        assert_eq!(early[0].code, UserErrorCode::DateOutOfOrder);
+        let future = check_follow_up_date("endedOn", d(2026, 12, 1), started, today);
+        assert_eq!(future[0].code, UserErrorCode::DateInFuture);
+        assert_eq!(future[0].field, vec!["input", "endedOn"]);
     }
 
     #[test]

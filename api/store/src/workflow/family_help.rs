@@ -3,8 +3,8 @@
 
 use chrono::NaiveDate;
 use familygraph_domain::workflow::rules::{
-    check_case_date, check_ends_after, check_episode_can_close, check_in_network,
-    check_no_open_episode, check_required,
+    check_case_date, check_ends_after, check_episode_can_close, check_follow_up_date,
+    check_in_network, check_no_open_episode, check_required,
 };
 use familygraph_domain::workflow::{UserError, UserErrorCode};
 use familygraph_domain::{
@@ -615,18 +615,12 @@ pub async fn review_plan(
         return Ok(Err(unknown("planId", "plan")));
     };
     let mut errors = check_required("outcome", &outcome);
-    errors.extend(check_ends_after(
+    errors.extend(check_follow_up_date(
         "reviewedOn",
         reviewed_on,
         current.started_on,
+        actor.today(),
     ));
-    if reviewed_on > actor.today() {
-        errors.push(UserError::new(
-            "reviewedOn",
-            UserErrorCode::DateInFuture,
-            "is in the future",
-        ));
-    }
     if current.ended_on.is_some() {
         errors.push(UserError::new(
             "planId",
@@ -671,14 +665,7 @@ pub async fn end_plan(
     let Some(current) = visible_plan(&txn, actor, plan_id).await? else {
         return Ok(Err(unknown("planId", "plan")));
     };
-    let mut errors = check_ends_after("endedOn", ended_on, current.started_on);
-    if ended_on > actor.today() {
-        errors.push(UserError::new(
-            "endedOn",
-            UserErrorCode::DateInFuture,
-            "is in the future",
-        ));
-    }
+    let mut errors = check_follow_up_date("endedOn", ended_on, current.started_on, actor.today());
     if current.ended_on.is_some() {
         errors.push(UserError::new(
             "planId",
@@ -815,14 +802,12 @@ pub async fn close_episode(
         .count(&txn)
         .await?;
     let mut errors = check_episode_can_close(open_plans as usize);
-    errors.extend(check_ends_after("endedOn", ended_on, episode.started_on));
-    if ended_on > actor.today() {
-        errors.push(UserError::new(
-            "endedOn",
-            UserErrorCode::DateInFuture,
-            "is in the future",
-        ));
-    }
+    errors.extend(check_follow_up_date(
+        "endedOn",
+        ended_on,
+        episode.started_on,
+        actor.today(),
+    ));
     if episode.ended_on.is_some() {
         errors.push(UserError::new(
             "episodeId",
