@@ -20,6 +20,8 @@ mod m20261124_000008_create_workflow;
 mod m20261124_000009_chain_audit;
 mod m20261124_000010_protect_audit;
 mod m20261124_000011_create_information_share;
+mod m20261124_000012_create_break_glass;
+mod m20261124_000013_create_rate_limit;
 
 /// The familygraph migrator: every schema migration, oldest first.
 pub struct Migrator;
@@ -39,6 +41,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000009_chain_audit::Migration),
             Box::new(m20261124_000010_protect_audit::Migration),
             Box::new(m20261124_000011_create_information_share::Migration),
+            Box::new(m20261124_000012_create_break_glass::Migration),
+            Box::new(m20261124_000013_create_rate_limit::Migration),
         ]
     }
 }

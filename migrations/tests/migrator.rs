@@ -105,6 +105,9 @@ async fn append_only_triggers(db: &DatabaseConnection) -> Result<i64, DbErr> {
 /// Columns `m20261124_000009_chain_audit` adds to `audit_event`.
 const CHAIN_COLUMNS: &[&str] = &["sequence", "previous_hash", "hash"];
 
+/// Columns `m20261124_000012_create_break_glass` adds to `audit_event`.
+const BREAK_GLASS_AUDIT_COLUMNS: &[&str] = &["purpose", "correlation_id"];
+
 /// Tables created by `m20261124_000008_create_workflow`.
 const WORKFLOW_TABLES: &[&str] = &[
     "outbox_event",
@@ -175,6 +178,54 @@ async fn round_trip(db: &DatabaseConnection) -> Result<(), String> {
             return Err(format!(
                 "round {round}: append-only trigger missing after up"
             ));
+        }
+
+        // Undo `m20261124_000013_create_rate_limit`: `rate_limit_bucket` goes.
+        if !manager.has_table("rate_limit_bucket").await.map_err(e)? {
+            return Err(format!("round {round}: rate_limit_bucket missing after up"));
+        }
+        Migrator::down(db, Some(1)).await.map_err(e)?;
+        if manager.has_table("rate_limit_bucket").await.map_err(e)? {
+            return Err(format!(
+                "round {round}: rate_limit_bucket left after one step down"
+            ));
+        }
+
+        // Undo `m20261124_000012_create_break_glass`: `break_glass_grant` and the audit
+        // trail's `purpose` and `correlation_id` go, the rest stay.
+        if !manager
+            .has_index(
+                "break_glass_grant",
+                "idx_break_glass_grant_subject_expires_at",
+            )
+            .await
+            .map_err(e)?
+        {
+            return Err(format!(
+                "round {round}: break_glass_grant index missing after up"
+            ));
+        }
+        for column in BREAK_GLASS_AUDIT_COLUMNS {
+            if !manager.has_column("audit_event", column).await.map_err(e)? {
+                return Err(format!(
+                    "round {round}: audit_event.{column} missing after up"
+                ));
+            }
+        }
+        Migrator::down(db, Some(1)).await.map_err(e)?;
+        if manager.has_table("break_glass_grant").await.map_err(e)?
+            || tables_present(db).await.map_err(e)?.len() != TABLES.len()
+        {
+            return Err(format!(
+                "round {round}: wrong tables after undoing break glass"
+            ));
+        }
+        for column in BREAK_GLASS_AUDIT_COLUMNS {
+            if manager.has_column("audit_event", column).await.map_err(e)? {
+                return Err(format!(
+                    "round {round}: audit_event.{column} left after one step down"
+                ));
+            }
         }
 
         // Undo the newest migration: `information_share` goes, the rest stay.

@@ -15,7 +15,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use familygraph::auth::Authenticator;
-use familygraph::dev_issuer::{DevIssuer, TokenRequest};
+use familygraph::dev_issuer::{
+    AUDIENCE, AccessClaims, DEV_ISSUER, DevIssuer, KEY_FILE, TokenRequest,
+};
 use familygraph::http::{self, AppState};
 use familygraph_domain::{Role, SchoolUrn};
 use familygraph_store::seed::{self, SeedOptions};
@@ -227,10 +229,14 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     /// The server's own database connection's statement counter.
     statements: Arc<AtomicUsize>,
+    /// The SQL of every statement the server's connection has run, in order.
+    statement_log: Arc<std::sync::Mutex<Vec<String>>>,
     issuer: DevIssuer,
     client: reqwest::Client,
-    _database: TestDatabase,
-    _keys: tempfile::TempDir,
+    /// Shared by replicas ([`TestApp::replica`]); dropped with the last of them.
+    database: Arc<TestDatabase>,
+    /// The development issuer's key, shared by replicas.
+    keys: Arc<tempfile::TempDir>,
     server: actix_web::dev::ServerHandle,
 }
 
@@ -283,19 +289,44 @@ impl TestApp {
 
     /// [`TestApp::start`] with explicit limits, CORS allow-list and rate limit.
     pub async fn start_with(hardening: http::Hardening) -> Self {
-        let database = TestDatabase::seeded().await;
+        let database = Arc::new(TestDatabase::seeded().await);
+        let keys = Arc::new(tempfile::tempdir().unwrap());
+        Self::start_on(database, keys, hardening).await
+    }
+
+    /// Another server (a second replica) over this app's database, trusting the same
+    /// development issuer, with its own `hardening`.
+    pub async fn replica(&self, hardening: http::Hardening) -> Self {
+        Self::start_on(self.database.clone(), self.keys.clone(), hardening).await
+    }
+
+    /// Which backend the app's database is on.
+    pub fn backend(&self) -> Backend {
+        self.database.backend()
+    }
+
+    async fn start_on(
+        database: Arc<TestDatabase>,
+        keys: Arc<tempfile::TempDir>,
+        hardening: http::Hardening,
+    ) -> Self {
         let mut server_db = familygraph_store::db::connect(&database.url).await.unwrap();
         let statements = Arc::new(AtomicUsize::new(0));
         let counter = statements.clone();
-        server_db.set_metric_callback(move |_info| {
+        let statement_log = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = statement_log.clone();
+        server_db.set_metric_callback(move |info| {
             counter.fetch_add(1, Ordering::SeqCst);
+            if let Ok(mut log) = log.lock() {
+                log.push(info.statement.sql.clone());
+            }
         });
-        let keys = tempfile::tempdir().unwrap();
         let issuer = DevIssuer::load_or_create(keys.path()).unwrap();
         let state = AppState {
             schema: familygraph_graphql::build_schema_with(&hardening.limits),
             db: server_db,
             authenticator: Authenticator::with_dev_issuer(&issuer),
+            policy: std::sync::Arc::new(familygraph_domain::Policy::builtin().unwrap()),
         };
         let (server, address) = http::start_with(state, "127.0.0.1:0", &hardening).unwrap();
         let handle = server.handle();
@@ -305,10 +336,11 @@ impl TestApp {
             address,
             db,
             statements,
+            statement_log,
             issuer,
             client: reqwest::Client::new(),
-            _database: database,
-            _keys: keys,
+            database,
+            keys,
             server: handle,
         }
     }
@@ -326,6 +358,29 @@ impl TestApp {
                 subject: subject.map(str::to_owned),
                 team: team.map(str::to_owned),
                 school_urn: None,
+                agency: None,
+                lifetime: chrono::Duration::minutes(10),
+            })
+            .unwrap()
+    }
+
+    /// A token for `role` with every attribute the access policy looks at: subject, team,
+    /// school URN and agency (ODS code or URN).
+    pub fn token_for(
+        &self,
+        role: Role,
+        subject: &str,
+        team: Option<&str>,
+        school_urn: Option<&str>,
+        agency: Option<&str>,
+    ) -> String {
+        self.issuer
+            .mint(&TokenRequest {
+                role,
+                subject: Some(subject.to_owned()),
+                team: team.map(str::to_owned),
+                school_urn: school_urn.map(|urn| SchoolUrn::parse("urn", urn).unwrap()),
+                agency: agency.map(str::to_owned),
                 lifetime: chrono::Duration::minutes(10),
             })
             .unwrap()
@@ -339,9 +394,40 @@ impl TestApp {
                 subject: Some(format!("school-{urn}")),
                 team: None,
                 school_urn: Some(SchoolUrn::parse("urn", urn).unwrap()),
+                agency: None,
                 lifetime: chrono::Duration::minutes(10),
             })
             .unwrap()
+    }
+
+    /// A development token issued to the OAuth client `client_id` (the development issuer's own
+    /// tokens always name `familygraph-cli`), for `role` with `subject` and an optional school.
+    pub fn client_token(
+        &self,
+        client_id: &str,
+        role: Role,
+        subject: &str,
+        school_urn: Option<&str>,
+    ) -> String {
+        let pem = std::fs::read(self.keys.path().join(KEY_FILE)).unwrap();
+        let key = jsonwebtoken::EncodingKey::from_ed_pem(&pem).unwrap();
+        let now = chrono::Utc::now().timestamp();
+        let claims = AccessClaims {
+            iss: DEV_ISSUER.to_owned(),
+            aud: AUDIENCE.to_owned(),
+            sub: subject.to_owned(),
+            exp: now + 600,
+            nbf: now - 5,
+            iat: now,
+            roles: vec![role.as_str().to_owned()],
+            team: None,
+            school_urn: school_urn.map(str::to_owned),
+            client_id: Some(client_id.to_owned()),
+            agency: None,
+        };
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
+        header.kid = Some("dev".to_owned());
+        jsonwebtoken::encode(&header, &claims, &key).unwrap()
     }
 
     /// An administrator's token.
@@ -389,6 +475,15 @@ impl TestApp {
     /// Statements the server has run so far.
     pub fn statements(&self) -> usize {
         self.statements.load(Ordering::SeqCst)
+    }
+
+    /// The SQL of the statements the server has run after the first `from` (as counted by
+    /// [`TestApp::statements`]), in order.
+    pub fn statements_since(&self, from: usize) -> Vec<String> {
+        self.statement_log
+            .lock()
+            .map(|log| log.iter().skip(from).cloned().collect())
+            .unwrap_or_default()
     }
 
     /// Runs a scalar SQL query on the test's database (for assertions).

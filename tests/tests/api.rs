@@ -6,6 +6,7 @@ mod api {
     mod audit;
     mod auth;
     mod batching;
+    mod break_glass;
     mod child_protection;
     mod errors;
     mod family_network;
@@ -15,10 +16,13 @@ mod api {
     mod measures;
     mod pagination;
     mod partner;
+    mod persisted_documents;
     mod places;
+    mod policy_matrix;
     mod readme;
     mod scope;
     mod story;
     mod subscriptions;
     mod workflow;
+    mod workload_statements;
 }

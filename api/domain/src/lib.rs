@@ -8,8 +8,9 @@
 //!   referral source, primary need, reason for closure, category of abuse, assessment
 //!   factors, ethnicity, disability, UPN unknown, sex) and the project's own stored codes.
 //!   All share [`CodeEnum`].
-//! - [`principal`]: the caller ([`Principal`], [`Role`]) and the records it may see
-//!   ([`RecordScope`]).
+//! - [`principal`]: the caller ([`Principal`], [`Role`]).
+//! - [`policy`]: the access policy as data ([`Policy`]): which records each role reaches, which
+//!   classes of data it sees ([`RecordScope`]) and which operations it may perform.
 //!
 //! The crate has no I/O. With the `graphql` feature, every code enum (and [`Role`]) derives
 //! `async_graphql::Enum`.
@@ -18,6 +19,7 @@ mod code_enum;
 pub mod codes;
 pub mod error;
 pub mod identifiers;
+pub mod policy;
 pub mod principal;
 pub mod workflow;
 
@@ -27,7 +29,8 @@ pub use error::DomainError;
 pub use identifiers::{
     CaseSystemId, IdentifierKind, LsoaCode, NhsNumber, OdsCode, SchoolUrn, Upn, normalise,
 };
-pub use principal::{Principal, RecordScope, Role};
+pub use policy::{FieldClass, Policy, PolicyError, Reaching, RecordScope, Relation};
+pub use principal::{Principal, Role};
 
 #[cfg(all(test, feature = "graphql"))]
 #[allow(clippy::unwrap_used)]

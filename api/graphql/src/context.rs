@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 
 use async_graphql::Context;
-use familygraph_domain::{Principal, RecordScope};
+use familygraph_domain::{Policy, Principal, RecordScope};
 use familygraph_store::AuditedRecord;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
@@ -17,27 +17,43 @@ use crate::loaders::Loaders;
 pub struct RequestContext {
     /// The authenticated caller.
     pub principal: Principal,
-    /// The caller's row scope, applied in SQL by every query and loader.
+    /// The access policy in force.
+    pub policy: std::sync::Arc<Policy>,
+    /// The caller's row scope and field classes under the policy, applied in SQL by every query
+    /// and loader and to every classified field.
     pub scope: RecordScope,
     /// The database.
     pub db: DatabaseConnection,
     /// Batched loaders bound to this request's scope.
     pub loaders: Loaders,
+    /// Batched loaders over the same children without field classes, for derived summary
+    /// fields (lead practitioner, partner view) whose own class the field guard has checked.
+    pub derived: Loaders,
     /// The GraphQL operation's name, for the audit trail.
     pub operation: Option<String>,
+    /// The request's correlation id (a UUIDv7 unless the server sets one), written into every
+    /// audit row the request causes.
+    pub correlation_id: String,
     reads: Mutex<Vec<AuditedRecord>>,
 }
 
 impl RequestContext {
-    /// A context for `principal`.
-    pub fn new(db: DatabaseConnection, principal: Principal) -> Self {
-        let scope = principal.record_scope();
+    /// A context for `principal` under `policy`.
+    pub fn new(
+        db: DatabaseConnection,
+        principal: Principal,
+        policy: std::sync::Arc<Policy>,
+    ) -> Self {
+        let scope = policy.scope_for(&principal);
         Self {
             loaders: Loaders::new(db.clone(), scope.clone()),
+            derived: Loaders::new(db.clone(), scope.unclassified()),
             principal,
+            policy,
             scope,
             db,
             operation: None,
+            correlation_id: Uuid::now_v7().to_string(),
             reads: Mutex::new(Vec::new()),
         }
     }
@@ -48,9 +64,20 @@ impl RequestContext {
         self
     }
 
+    /// Sets the request's correlation id (for the audit trail).
+    pub fn with_correlation_id(mut self, correlation_id: String) -> Self {
+        self.correlation_id = correlation_id;
+        self
+    }
+
     /// The actor for a workflow command.
     pub fn actor(&self) -> familygraph_store::workflow::Actor {
-        familygraph_store::workflow::Actor::new(self.principal.clone(), self.operation.clone())
+        familygraph_store::workflow::Actor::new(
+            self.principal.clone(),
+            self.scope.clone(),
+            self.operation.clone(),
+        )
+        .with_correlation_id(Some(self.correlation_id.clone()))
     }
 
     /// Fails with `FORBIDDEN` unless the caller may perform `operation`.
@@ -59,7 +86,7 @@ impl RequestContext {
         operation: familygraph_domain::workflow::Operation,
         described: &str,
     ) -> Result<(), ApiError> {
-        if self.principal.may(operation) {
+        if self.policy.may(&self.principal, operation) {
             Ok(())
         } else {
             Err(ApiError::Forbidden {

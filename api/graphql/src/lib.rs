@@ -9,12 +9,14 @@
 pub mod context;
 pub mod error;
 pub mod events;
+pub mod field_classes;
 pub mod global_id;
 pub mod limits;
 pub mod loaders;
 pub mod measures;
 pub mod mutation;
 pub mod pagination;
+pub mod policy_check;
 pub mod query;
 pub mod subscription;
 pub mod types;
@@ -50,6 +52,7 @@ pub fn build_schema_with(limits: &Limits) -> FamilyGraphSchema {
         subscription::Subscription,
     )
     .extension(subscription::PerEventContext)
+    .extension(field_classes::FieldClassGuard)
     .limit_depth(limits.max_depth)
     // Flat (one per field) cost: a backstop for subscriptions, which do not pass through
     // `Limits::check`; never lower than the page-aware cost that check computes.

@@ -29,6 +29,7 @@ pub struct Query(
     CoreQuery,
     crate::measures::MeasuresQuery,
     crate::types::audit::AuditQuery,
+    crate::types::break_glass::BreakGlassQuery,
 );
 
 /// Entry points for reading records.

@@ -42,6 +42,8 @@ pub struct SubscriptionSources {
     pub db: DatabaseConnection,
     /// The process's event feed.
     pub events: EventFeed,
+    /// The access policy in force.
+    pub policy: Arc<familygraph_domain::Policy>,
 }
 
 /// The authenticated caller of a WebSocket connection, established by `connection_init`.
@@ -69,7 +71,7 @@ impl Subscription {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<BoxStream<'static, async_graphql::Result<Contact>>> {
         let feed = Feed::new(ctx)?;
-        if !feed.principal.may(Operation::TriageContact) {
+        if !feed.policy.may(&feed.principal, Operation::TriageContact) {
             return Err(ApiError::Forbidden {
                 operation: "watch the front-door queue".to_owned(),
             }
@@ -138,6 +140,7 @@ impl EventSlot {
 /// One subscription's source of events, bound to its subscriber.
 struct Feed {
     principal: Principal,
+    policy: Arc<familygraph_domain::Policy>,
     db: DatabaseConnection,
     operation: Option<String>,
     receiver: broadcast::Receiver<Arc<DomainEvent>>,
@@ -157,6 +160,7 @@ impl Feed {
             .data_opt::<Arc<EventSlot>>()
             .ok_or_else(|| missing("event slot"))?;
         Ok(Self {
+            policy: sources.policy.clone(),
             principal: subscriber.principal.clone(),
             db: sources.db.clone(),
             operation: ctx.query_env.operation_name.clone(),
@@ -187,8 +191,12 @@ impl Feed {
                     Err(RecvError::Closed) => return None,
                 };
                 let rc = Arc::new(
-                    RequestContext::new(feed.db.clone(), feed.principal.clone())
-                        .with_operation(feed.operation.clone()),
+                    RequestContext::new(
+                        feed.db.clone(),
+                        feed.principal.clone(),
+                        feed.policy.clone(),
+                    )
+                    .with_operation(feed.operation.clone()),
                 );
                 let item = match select(event, rc.clone()).await {
                     Ok(None) => continue,
@@ -250,8 +258,12 @@ impl Extension for PerEventContextExtension {
                     return next.run(ctx, operation_name).await;
                 };
                 Arc::new(
-                    RequestContext::new(sources.db.clone(), subscriber.principal.clone())
-                        .with_operation(operation_name.map(str::to_owned)),
+                    RequestContext::new(
+                        sources.db.clone(),
+                        subscriber.principal.clone(),
+                        sources.policy.clone(),
+                    )
+                    .with_operation(operation_name.map(str::to_owned)),
                 )
             }
         };

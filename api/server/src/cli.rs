@@ -45,6 +45,26 @@ pub enum Command {
     /// Work with the tamper-evident audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Check or print the access policy.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+/// `policy` subcommands. Without FILE they use the policy the server would load
+/// (`FAMILYGRAPH_POLICY`, else the built-in `policy/familygraph-policy.toml`).
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Check a policy file against the format and the GraphQL schema; exits non-zero with
+    /// every problem listed.
+    Check {
+        /// The policy file.
+        file: Option<std::path::PathBuf>,
+    },
+    /// Print the policy as a Markdown matrix (role × relation, class, operation).
+    Matrix {
+        /// The policy file.
+        file: Option<std::path::PathBuf>,
+    },
 }
 
 /// `audit` subcommands.
@@ -62,7 +82,14 @@ pub struct ServeArgs {
     #[arg(long, env = "FAMILYGRAPH_BIND", default_value = "127.0.0.1:8080")]
     pub bind: String,
     /// Trust the development issuer even on PostgreSQL (never do this in production).
-    #[arg(long, env = "FAMILYGRAPH_FORCE_DEV_ISSUER")]
+    #[arg(
+        long,
+        env = "FAMILYGRAPH_FORCE_DEV_ISSUER",
+        value_parser = clap::builder::BoolishValueParser::new(),
+        num_args = 0..=1,
+        default_value = "false",
+        default_missing_value = "true"
+    )]
     pub force_dev_issuer: bool,
 }
 
@@ -92,7 +119,34 @@ pub struct TokenArgs {
     /// School URN, for school roles.
     #[arg(long)]
     pub school_urn: Option<String>,
+    /// Agency the token acts for (ODS code or URN), for partner roles (health visitor, VCS).
+    #[arg(long)]
+    pub agency: Option<String>,
     /// Lifetime in minutes.
     #[arg(long, default_value_t = 480)]
     pub lifetime_minutes: i64,
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn force(args: &[&str]) -> bool {
+        match Cli::try_parse_from(args).unwrap().command {
+            Some(Command::Serve(serve)) => serve.force_dev_issuer,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn force_dev_issuer_accepts_the_usual_spellings() {
+        assert!(!force(&["familygraph", "serve"]));
+        assert!(force(&["familygraph", "serve", "--force-dev-issuer"]));
+        assert!(force(&["familygraph", "serve", "--force-dev-issuer=1"]));
+        assert!(force(&["familygraph", "serve", "--force-dev-issuer=yes"]));
+        assert!(!force(&["familygraph", "serve", "--force-dev-issuer=0"]));
+        assert!(Cli::try_parse_from(["familygraph", "serve", "--force-dev-issuer=maybe"]).is_err());
+    }
 }

@@ -68,6 +68,9 @@ pub struct AccessClaims {
     /// The OAuth client the token was issued to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
+    /// The agency a partner acts for (ODS code or URN).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agency: Option<String>,
 }
 
 /// What a development token is for.
@@ -81,6 +84,8 @@ pub struct TokenRequest {
     pub team: Option<String>,
     /// School URN, for school roles.
     pub school_urn: Option<SchoolUrn>,
+    /// Agency (ODS code or URN), for partner roles.
+    pub agency: Option<String>,
     /// Lifetime.
     pub lifetime: Duration,
 }
@@ -146,6 +151,7 @@ impl DevIssuer {
                 .as_ref()
                 .map(|urn| urn.as_str().to_owned()),
             client_id: Some("familygraph-cli".to_owned()),
+            agency: request.agency.clone(),
         };
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some("dev".to_owned());

@@ -5,10 +5,8 @@
 //! what it read are written before the response leaves, and if they cannot be written the
 //! response carries no data.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
@@ -21,11 +19,17 @@ use familygraph_graphql::{
     EventFeed, FamilyGraphSchema, Introspection, LimitBreach, Limits, RequestContext, Subscriber,
     SubscriptionSources,
 };
-use familygraph_store::{AuditAction, audit};
+use familygraph_store::break_glass;
 use sea_orm::DatabaseConnection;
 use serde_json::json;
 
 use crate::auth::Authenticator;
+use crate::persisted::{
+    DEFAULT_PERSISTED_QUERY_CACHE_SIZE, ENV_PERSISTED_QUERY_CACHE_SIZE, ENV_TRUSTED_DOCUMENTS,
+    PersistedDocuments, TrustedDocuments,
+};
+pub use crate::rate_limit::RateLimiter;
+use crate::rate_limit::{ENV_RATE_LIMIT_STORE, Limiter, RateLimitStore};
 
 /// Largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -42,6 +46,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     /// Token verification.
     pub authenticator: Authenticator,
+    /// The access policy in force.
+    pub policy: Arc<familygraph_domain::Policy>,
 }
 
 /// Environment variable: origins allowed to call the API from a browser (comma-separated).
@@ -62,6 +68,14 @@ pub struct Hardening {
     pub cors_origins: Vec<String>,
     /// Requests per client per minute (token bucket, burst of the same size); 0 = no limit.
     pub rate_limit_per_minute: u32,
+    /// Where the rate limit's buckets live. `Hardening::default()` keeps them in memory; read
+    /// from the environment, the default is [`RateLimitStore::Auto`] (shared through
+    /// PostgreSQL when the database is PostgreSQL).
+    pub rate_limit_store: RateLimitStore,
+    /// Clients held to trusted documents ([`ENV_TRUSTED_DOCUMENTS`]); none by default.
+    pub trusted_documents: Option<Arc<TrustedDocuments>>,
+    /// Documents the automatic-persisted-query cache holds (0: APQ off).
+    pub persisted_query_cache_size: usize,
 }
 
 impl Default for Hardening {
@@ -70,13 +84,17 @@ impl Default for Hardening {
             limits: Limits::default(),
             cors_origins: Vec::new(),
             rate_limit_per_minute: DEFAULT_RATE_LIMIT_PER_MINUTE,
+            rate_limit_store: RateLimitStore::Memory,
+            trusted_documents: None,
+            persisted_query_cache_size: DEFAULT_PERSISTED_QUERY_CACHE_SIZE,
         }
     }
 }
 
 impl Hardening {
     /// From the environment: [`Limits::from_env`], [`ENV_CORS_ORIGINS`],
-    /// [`ENV_RATE_LIMIT_PER_MINUTE`].
+    /// [`ENV_RATE_LIMIT_PER_MINUTE`], [`ENV_RATE_LIMIT_STORE`], [`ENV_TRUSTED_DOCUMENTS`] (its
+    /// manifests are loaded and validated here) and [`ENV_PERSISTED_QUERY_CACHE_SIZE`].
     pub fn from_env() -> Result<Self, String> {
         Self::from_lookup(|key| std::env::var(key).ok())
     }
@@ -109,10 +127,27 @@ impl Hardening {
                 format!("{ENV_RATE_LIMIT_PER_MINUTE} must be a whole number (got {value:?})")
             })?,
         };
+        let rate_limit_store = RateLimitStore::parse(lookup(ENV_RATE_LIMIT_STORE).as_deref())?;
+        let trusted_documents = match lookup(ENV_TRUSTED_DOCUMENTS) {
+            Some(path) if !path.trim().is_empty() => Some(Arc::new(
+                TrustedDocuments::load(std::path::Path::new(path.trim()))
+                    .map_err(|error| error.to_string())?,
+            )),
+            _ => None,
+        };
+        let persisted_query_cache_size = match lookup(ENV_PERSISTED_QUERY_CACHE_SIZE) {
+            None => DEFAULT_PERSISTED_QUERY_CACHE_SIZE,
+            Some(value) => value.trim().parse().map_err(|_| {
+                format!("{ENV_PERSISTED_QUERY_CACHE_SIZE} must be a whole number (got {value:?})")
+            })?,
+        };
         Ok(Self {
             limits,
             cors_origins,
             rate_limit_per_minute,
+            rate_limit_store,
+            trusted_documents,
+            persisted_query_cache_size,
         })
     }
 
@@ -131,73 +166,26 @@ impl Hardening {
 /// Per-request guards shared by every worker.
 pub struct Guards {
     limits: Limits,
-    rate_limiter: RateLimiter,
+    rate_limiter: Limiter,
+    persisted: PersistedDocuments,
 }
 
 impl Guards {
-    /// Guards for `hardening`.
-    pub fn new(hardening: &Hardening) -> Self {
-        Self {
+    /// Guards for `hardening` over `db` (where a shared rate limit keeps its buckets). Fails
+    /// when the rate-limit store needs PostgreSQL and `db` is not.
+    pub fn new(hardening: &Hardening, db: &DatabaseConnection) -> Result<Self, String> {
+        Ok(Self {
             limits: hardening.limits.clone(),
-            rate_limiter: RateLimiter::new(hardening.rate_limit_per_minute),
-        }
-    }
-}
-
-/// An in-process token bucket per client and subject: each holds up to `per_minute` tokens and refills at
-/// `per_minute` a minute. Not shared between replicas (each replica counts on its own).
-pub struct RateLimiter {
-    per_minute: u32,
-    buckets: Mutex<HashMap<String, Bucket>>,
-}
-
-struct Bucket {
-    tokens: f64,
-    updated: Instant,
-}
-
-/// Buckets kept before idle, full ones are dropped.
-const MAX_BUCKETS: usize = 10_000;
-
-impl RateLimiter {
-    /// A limiter allowing `per_minute` requests a minute per key (0: unlimited).
-    pub fn new(per_minute: u32) -> Self {
-        Self {
-            per_minute,
-            buckets: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Takes a token for `key`; `Err(wait)` when the bucket is empty.
-    pub fn acquire(&self, key: &str) -> Result<(), Duration> {
-        if self.per_minute == 0 {
-            return Ok(());
-        }
-        let capacity = f64::from(self.per_minute);
-        let per_second = capacity / 60.0;
-        let now = Instant::now();
-        let mut buckets = self
-            .buckets
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if buckets.len() >= MAX_BUCKETS && !buckets.contains_key(key) {
-            buckets.retain(|_, b| {
-                b.tokens + now.duration_since(b.updated).as_secs_f64() * per_second < capacity
-            });
-        }
-        let bucket = buckets.entry(key.to_owned()).or_insert(Bucket {
-            tokens: capacity,
-            updated: now,
-        });
-        let elapsed = now.duration_since(bucket.updated).as_secs_f64();
-        bucket.tokens = (bucket.tokens + elapsed * per_second).min(capacity);
-        bucket.updated = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
-            Ok(())
-        } else {
-            Err(Duration::from_secs_f64((1.0 - bucket.tokens) / per_second))
-        }
+            rate_limiter: Limiter::new(
+                hardening.rate_limit_store,
+                hardening.rate_limit_per_minute,
+                db,
+            )?,
+            persisted: PersistedDocuments::new(
+                hardening.trusted_documents.clone(),
+                hardening.persisted_query_cache_size,
+            ),
+        })
     }
 }
 
@@ -238,9 +226,13 @@ pub fn start_with(
     let sources = web::Data::new(SubscriptionSources {
         db: state.db.clone(),
         events: EventFeed::new(state.db.clone()),
+        policy: state.policy.clone(),
     });
+    let guards = web::Data::new(Guards::new(hardening, &state.db).map_err(std::io::Error::other)?);
+    if guards.rate_limiter.is_shared() {
+        tracing::info!("rate limit shared through PostgreSQL (rate_limit_bucket)");
+    }
     let state = web::Data::new(state);
-    let guards = web::Data::new(Guards::new(hardening));
     let hardening = hardening.clone();
     let server = actix_web::HttpServer::new(move || {
         actix_web::App::new()
@@ -288,6 +280,16 @@ fn respond(status: StatusCode, media_type: &'static str, body: serde_json::Value
         .body(body.to_string())
 }
 
+/// The status of a request refused before execution: 400 under
+/// `application/graphql-response+json`, 200 under `application/json` (GraphQL over HTTP).
+fn request_error_status(media_type: &str) -> StatusCode {
+    if media_type == GRAPHQL_RESPONSE_JSON {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    }
+}
+
 fn response_media_type(req: &HttpRequest) -> &'static str {
     let accept = req
         .headers()
@@ -327,7 +329,7 @@ async fn graphql_get(
             ),
         );
     };
-    subscriptions(state, sources, req, payload)
+    subscriptions(state, sources, guards, req, payload)
 }
 
 /// A `graphql-transport-ws` connection. The client authenticates in `connection_init` with
@@ -337,6 +339,7 @@ async fn graphql_get(
 fn subscriptions(
     state: web::Data<AppState>,
     sources: web::Data<SubscriptionSources>,
+    guards: Option<web::Data<Guards>>,
     req: HttpRequest,
     payload: web::Payload,
 ) -> HttpResponse {
@@ -348,6 +351,16 @@ fn subscriptions(
             .iter()
             .find_map(|key| init.get(*key).and_then(|v| v.as_str()));
         match state.authenticator.authenticate(authorization).await {
+            // A client held to trusted documents has no subscription among them.
+            Ok(principal)
+                if guards
+                    .as_ref()
+                    .is_some_and(|g| g.persisted.restricts(principal.client_id.as_deref())) =>
+            {
+                Err(async_graphql::Error::new(
+                    "Forbidden: this client may run only its trusted documents",
+                ))
+            }
             Ok(principal) => {
                 let mut data = async_graphql::Data::default();
                 data.insert(Subscriber { principal });
@@ -395,7 +408,7 @@ async fn graphql(
                 principal.client_id.as_deref().unwrap_or(""),
                 principal.subject
             );
-            if let Err(wait) = guards.rate_limiter.acquire(&key) {
+            if let Err(wait) = guards.rate_limiter.acquire(&key).await {
                 let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
                 return HttpResponse::TooManyRequests()
                     .insert_header((header::RETRY_AFTER, seconds.to_string()))
@@ -416,7 +429,7 @@ async fn graphql(
             &default_limits
         }
     };
-    let request = match parse_request(&req, &body) {
+    let mut request = match parse_request(&req, &body) {
         Ok(request) => request,
         Err((status, message)) => {
             return respond(
@@ -426,22 +439,51 @@ async fn graphql(
             );
         }
     };
+    // Trusted documents and persisted queries: which document runs, before it is parsed.
+    let mut registration = None;
+    if let Some(guards) = &guards {
+        let document_id = PersistedDocuments::document_id(&req, &body);
+        match guards.persisted.resolve(
+            principal.client_id.as_deref(),
+            document_id.as_deref(),
+            &mut request,
+        ) {
+            Ok(resolved) => registration = Some(resolved),
+            Err(refusal) => {
+                return respond(
+                    request_error_status(media_type),
+                    media_type,
+                    error_body(refusal.code, &refusal.message),
+                );
+            }
+        }
+        if req.method() == actix_web::http::Method::GET && is_mutation(&request) {
+            return respond(
+                StatusCode::METHOD_NOT_ALLOWED,
+                media_type,
+                error_body(
+                    ErrorCode::BadUserInput.as_str(),
+                    "mutations must be sent with POST",
+                ),
+            );
+        }
+    }
     let administrator = principal.has_role(Role::Administrator);
     if let Err(breach) = limits.check(&request.query, &request.variables, administrator) {
         let code = match breach {
             LimitBreach::TooComplex(_) => ErrorCode::QueryTooComplex.as_str(),
             LimitBreach::IntrospectionForbidden => ErrorCode::Forbidden.as_str(),
         };
-        let status = if media_type == GRAPHQL_RESPONSE_JSON {
-            StatusCode::BAD_REQUEST
-        } else {
-            StatusCode::OK
-        };
+        let status = request_error_status(media_type);
         return respond(status, media_type, error_body(code, &breach.message()));
+    }
+    if let (Some(guards), Some(resolved)) = (&guards, registration) {
+        guards.persisted.register(resolved, &request.query);
     }
     let operation_name = operation_name(&request);
     let context = Arc::new(
-        RequestContext::new(state.db.clone(), principal).with_operation(operation_name.clone()),
+        RequestContext::new(state.db.clone(), principal, state.policy.clone())
+            .with_operation(operation_name.clone()),
     );
     let mut response = state.schema.execute(request.data(context.clone())).await;
     let request_failed = matches!(response.data, Value::Null)
@@ -449,17 +491,20 @@ async fn graphql(
         && response.errors.iter().all(|e| e.path.is_empty());
     response.errors.iter_mut().for_each(assign_code);
 
+    // The request's reads, with its correlation id; those reached through a break-glass grant
+    // are marked with purpose `break_glass`.
     let reads = context.reads();
-    if let Err(error) = audit::append(
+    if let Err(error) = break_glass::audit_reads(
         &state.db,
         &context.principal,
+        &context.scope,
         operation_name.as_deref(),
-        AuditAction::Read,
         &reads,
+        Some(context.correlation_id.clone()),
     )
     .await
     {
-        let correlation_id = uuid::Uuid::now_v7();
+        let correlation_id = &context.correlation_id;
         tracing::error!(%correlation_id, %error, "audit write failed; response withheld");
         return respond(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -590,7 +635,13 @@ mod tests {
     #[test]
     fn hardening_defaults_allow_no_origin_and_a_generous_rate() {
         let hardening = Hardening::from_lookup(env(&[])).unwrap();
-        assert_eq!(hardening, Hardening::default());
+        assert_eq!(
+            hardening,
+            Hardening {
+                rate_limit_store: RateLimitStore::Auto,
+                ..Hardening::default()
+            }
+        );
         assert!(hardening.cors_origins.is_empty());
         assert_eq!(hardening.rate_limit_per_minute, 600);
     }
@@ -624,18 +675,5 @@ mod tests {
             );
         }
         assert!(Hardening::from_lookup(env(&[(ENV_RATE_LIMIT_PER_MINUTE, "lots")])).is_err());
-    }
-
-    #[test]
-    fn the_bucket_empties_per_key_and_says_how_long_to_wait() {
-        let limiter = RateLimiter::new(3);
-        for _ in 0..3 {
-            assert!(limiter.acquire("a").is_ok());
-        }
-        let wait = limiter.acquire("a").unwrap_err();
-        assert!(wait <= Duration::from_secs(20) && wait > Duration::from_secs(15));
-        assert!(limiter.acquire("b").is_ok());
-        let unlimited = RateLimiter::new(0);
-        assert!((0..10_000).all(|_| unlimited.acquire("a").is_ok()));
     }
 }

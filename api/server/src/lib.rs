@@ -7,4 +7,7 @@ pub mod config;
 pub mod dev_issuer;
 pub mod graphiql;
 pub mod http;
+pub mod persisted;
+pub mod policy;
+pub mod rate_limit;
 pub mod run;

@@ -5,7 +5,9 @@ use familygraph_domain::{Role, SchoolUrn};
 use familygraph_store::seed::{self, SeedOptions};
 
 use crate::auth::{Authenticator, OidcConfig};
-use crate::cli::{AuditCommand, Cli, Command, CommonArgs, SeedArgs, ServeArgs, TokenArgs};
+use crate::cli::{
+    AuditCommand, Cli, Command, CommonArgs, PolicyCommand, SeedArgs, ServeArgs, TokenArgs,
+};
 use crate::config::DatabaseTarget;
 use crate::dev_issuer::{DevIssuer, TokenRequest};
 use crate::http::{self, AppState};
@@ -23,6 +25,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Some(Command::Token(args)) => token(&cli.common, &args),
         Some(Command::Audit(AuditCommand::Verify)) => verify_audit(&cli.common).await,
+        Some(Command::Policy(PolicyCommand::Check { file })) => {
+            let policy = crate::policy::load(file.as_deref())?;
+            println!(
+                "policy valid: {} roles, {} record types",
+                familygraph_domain::Role::ALL.len(),
+                policy.types().len()
+            );
+            Ok(())
+        }
+        Some(Command::Policy(PolicyCommand::Matrix { file })) => {
+            let policy = crate::policy::load(file.as_deref())?;
+            print!("{}", familygraph_domain::policy::render_matrix(&policy));
+            Ok(())
+        }
     }
 }
 
@@ -142,6 +158,7 @@ fn token(common: &CommonArgs, args: &TokenArgs) -> anyhow::Result<()> {
         subject: args.subject.clone(),
         team: args.team.clone(),
         school_urn,
+        agency: args.agency.clone(),
         lifetime: chrono::Duration::minutes(args.lifetime_minutes),
     })?;
     println!("{token}");
@@ -232,10 +249,12 @@ async fn serve(common: &CommonArgs, args: &ServeArgs) -> anyhow::Result<()> {
         announce_dev_issuer(common);
         authenticator = authenticator.and_dev_issuer(&issuer);
     }
+    let policy = std::sync::Arc::new(crate::policy::load(None)?);
     let state = AppState {
         schema: familygraph_graphql::build_schema_with(&hardening.limits),
         db,
         authenticator,
+        policy,
     };
     tracing::info!(limits = ?hardening, "request limits");
     let (server, address) = http::start_with(state, &args.bind, &hardening)

@@ -252,7 +252,7 @@ async fn client_credentials_tokens_authenticate_with_their_mapped_claims() {
         Some("100001")
     );
     assert_eq!(mapped.principal.team, None);
-    assert_eq!(mapped.agency.as_deref(), Some("school"));
+    assert_eq!(mapped.principal.agency.as_deref(), Some("school"));
 
     // Roles as one space-separated string.
     let token = provider.token("practitioner-app").await;
@@ -436,7 +436,7 @@ async fn opaque_tokens_are_introspected_and_revocation_is_honoured() {
     assert_eq!(mapped.principal.client_id.as_deref(), Some("opaque-app"));
     assert_eq!(mapped.principal.roles, vec![Role::HealthVisitor]);
     assert_eq!(mapped.principal.team.as_deref(), Some("N1"));
-    assert_eq!(mapped.agency.as_deref(), Some("nhs"));
+    assert_eq!(mapped.principal.agency.as_deref(), Some("nhs"));
 
     // Revoked before first use: refused.
     let revoked = provider.token("opaque-app").await;
@@ -522,6 +522,7 @@ async fn the_api_accepts_provider_tokens_over_http() {
         schema: familygraph_graphql::build_schema(),
         db,
         authenticator: provider.authenticator(),
+        policy: std::sync::Arc::new(familygraph_domain::Policy::builtin().unwrap()),
     };
     let (server, address) = http::start(state, "127.0.0.1:0").unwrap();
     let handle = server.handle();

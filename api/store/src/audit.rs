@@ -16,6 +16,13 @@
 //!
 //! Rows written before the chain was introduced (migration `m20261124_000009_chain_audit`)
 //! have no sequence and are reported as unchained; the chain starts after them.
+//!
+//! Since migration `m20261124_000012_create_break_glass` a row may also carry its `purpose`
+//! (`break_glass` for access under a break-glass grant) and the request's `correlation_id`
+//! ([`AuditContext`], [`append_with`]). The hash covers them when they are set; rows without
+//! them hash exactly as before, so the rows written earlier still verify.
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use familygraph_domain::Principal;
@@ -36,7 +43,7 @@ pub const GENESIS_HASH: &str = "000000000000000000000000000000000000000000000000
 /// The PostgreSQL advisory lock key that serialises appends (`"fgaudit"` in ASCII).
 pub const CHAIN_LOCK: i64 = 0x0066_6761_7564_6974;
 
-/// Rows per `INSERT` (13 columns each: well under SQLite's and PostgreSQL's parameter limits).
+/// Rows per `INSERT` (15 columns each: well under SQLite's and PostgreSQL's parameter limits).
 const INSERT_CHUNK: usize = 500;
 
 /// Rows per page read by [`verify`].
@@ -69,7 +76,41 @@ pub struct AuditedRecord {
     pub record_id: Uuid,
 }
 
-/// Appends one chained audit row per record, in one statement per 500 rows.
+/// Why, and in which request, records were touched: written into each row and covered by its
+/// hash.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditContext {
+    /// The purpose of every row, unless [`AuditContext::record_purposes`] names another for
+    /// the row's record (`None`: ordinary access within the caller's scope).
+    pub purpose: Option<String>,
+    /// Purposes of particular records, e.g. `break_glass` for the records a request reached
+    /// through a break-glass grant.
+    pub record_purposes: HashMap<AuditedRecord, String>,
+    /// The request's correlation id.
+    pub correlation_id: Option<String>,
+}
+
+impl AuditContext {
+    /// A context with one purpose for every row.
+    pub fn with_purpose(purpose: &str, correlation_id: Option<String>) -> Self {
+        Self {
+            purpose: Some(purpose.to_owned()),
+            record_purposes: HashMap::new(),
+            correlation_id,
+        }
+    }
+
+    /// The purpose recorded for `record`.
+    pub fn purpose_of(&self, record: &AuditedRecord) -> Option<&str> {
+        self.record_purposes
+            .get(record)
+            .or(self.purpose.as_ref())
+            .map(String::as_str)
+    }
+}
+
+/// Appends one chained audit row per record, in one statement per 500 rows, with no purpose
+/// and no correlation id (see [`append_with`]).
 ///
 /// `db` is a connection (a transaction is opened and committed here) or a transaction (the
 /// rows are written in a savepoint of it and commit with it). Either way the chain head is read
@@ -80,6 +121,29 @@ pub async fn append<C>(
     operation: Option<&str>,
     action: AuditAction,
     records: &[AuditedRecord],
+) -> StoreResult<()>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    append_with(
+        db,
+        principal,
+        operation,
+        action,
+        records,
+        &AuditContext::default(),
+    )
+    .await
+}
+
+/// [`append`], with each row's purpose and the request's correlation id taken from `context`.
+pub async fn append_with<C>(
+    db: &C,
+    principal: &Principal,
+    operation: Option<&str>,
+    action: AuditAction,
+    records: &[AuditedRecord],
+    context: &AuditContext,
 ) -> StoreResult<()>
 where
     C: ConnectionTrait + TransactionTrait,
@@ -140,6 +204,8 @@ where
             sequence: Some(sequence),
             previous_hash: Some(previous_hash.clone()),
             hash: None,
+            purpose: context.purpose_of(record).map(str::to_owned),
+            correlation_id: context.correlation_id.clone(),
         };
         let hash = chain_hash(&previous_hash, &row);
         row.hash = Some(hash.clone());
@@ -170,6 +236,8 @@ fn active(row: audit_event::Model) -> audit_event::ActiveModel {
         sequence: Set(row.sequence),
         previous_hash: Set(row.previous_hash),
         hash: Set(row.hash),
+        purpose: Set(row.purpose),
+        correlation_id: Set(row.correlation_id),
     }
 }
 
@@ -181,9 +249,27 @@ fn timestamp(at: &DateTime<Utc>) -> String {
 /// and every field except the hashes, in a fixed order — `sequence`, `id`, `occurred_at`
 /// (RFC 3339, UTC, microseconds), `subject`, `client_id`, `roles`, `operation`, `action`,
 /// `record_type`, `record_id`, `outcome` (absent values as `null`).
+///
+/// A row with a `purpose` or a `correlation_id` is tagged `familygraph-audit-v2` and has both
+/// appended (either may be `null`); a row with neither is tagged `familygraph-audit-v1` and
+/// encodes exactly as rows did before the two fields existed, so their hashes still verify.
+/// Setting, clearing or changing either field changes the encoding.
 pub fn canonical_encoding(row: &audit_event::Model) -> String {
+    if row.purpose.is_none() && row.correlation_id.is_none() {
+        return fields(row, "familygraph-audit-v1").to_string();
+    }
+    let mut encoding = fields(row, "familygraph-audit-v2");
+    if let serde_json::Value::Array(values) = &mut encoding {
+        values.push(row.purpose.clone().into());
+        values.push(row.correlation_id.clone().into());
+    }
+    encoding.to_string()
+}
+
+/// The version tag and the fields every row has, as a JSON array.
+fn fields(row: &audit_event::Model, tag: &str) -> serde_json::Value {
     serde_json::json!([
-        "familygraph-audit-v1",
+        tag,
         row.sequence,
         row.id.to_string(),
         timestamp(&row.occurred_at),
@@ -196,7 +282,6 @@ pub fn canonical_encoding(row: &audit_event::Model) -> String {
         row.record_id.to_string(),
         row.outcome,
     ])
-    .to_string()
 }
 
 /// SHA-256 (lowercase hex) of `previous_hash` followed by the row's canonical encoding.

@@ -5,6 +5,7 @@
 //! [`Scoped`]; there is no unscoped path to a child's record.
 
 pub mod audit;
+pub mod break_glass;
 pub mod children;
 pub mod db;
 pub mod entity;
@@ -14,7 +15,7 @@ pub mod scope;
 pub mod seed;
 pub mod workflow;
 
-pub use audit::{AuditAction, AuditedRecord};
+pub use audit::{AuditAction, AuditContext, AuditedRecord};
 pub use children::ChildFilter;
 pub use error::{StoreError, StoreResult};
 pub use scope::Scoped;

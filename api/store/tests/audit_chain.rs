@@ -8,7 +8,7 @@
 use std::time::{Duration, Instant};
 
 use familygraph_domain::{Principal, Role};
-use familygraph_store::audit::{self, ChainFault, GENESIS_HASH};
+use familygraph_store::audit::{self, AuditContext, ChainFault, GENESIS_HASH};
 use familygraph_store::entity::audit_event;
 use familygraph_store::{AuditAction, AuditedRecord};
 use sea_orm::{
@@ -30,6 +30,7 @@ fn principal(task: usize) -> Principal {
         roles: vec![Role::SocialWorker],
         team: None,
         school_urn: None,
+        agency: None,
     }
 }
 
@@ -128,6 +129,123 @@ async fn append_only_on_postgres(db: &DatabaseConnection) {
     .await
     .unwrap();
     assert!(audit::verify(db).await.unwrap().is_intact());
+}
+
+/// The row at `sequence`.
+async fn row_at(db: &DatabaseConnection, sequence: i64) -> audit_event::Model {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    audit_event::Entity::find()
+        .filter(audit_event::Column::Sequence.eq(sequence))
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+/// A row's purpose and correlation id join the chain: rows with them verify next to rows
+/// without them (whose encoding is the one from before the two fields existed), and setting,
+/// clearing or changing either is detected at that row.
+async fn purpose_and_correlation_id_are_chained(db: &DatabaseConnection) {
+    let flagged = AuditContext::with_purpose("break_glass", Some("synthetic-correlation-1".into()));
+    audit::append_with(
+        db,
+        &principal(7),
+        Some("BreakGlassRead"),
+        AuditAction::Read,
+        &records(2),
+        &flagged,
+    )
+    .await
+    .unwrap();
+    let only_correlated = AuditContext {
+        correlation_id: Some("synthetic-correlation-2".into()),
+        ..AuditContext::default()
+    };
+    audit::append_with(
+        db,
+        &principal(7),
+        Some("OrdinaryRead"),
+        AuditAction::Read,
+        &records(1),
+        &only_correlated,
+    )
+    .await
+    .unwrap();
+    let report = audit::verify(db).await.unwrap();
+    assert!(report.is_intact(), "{report:?}");
+    let head = report.head.unwrap();
+    let (first, plain) = (head - 2, head);
+    let row = row_at(db, first).await;
+    assert_eq!(row.purpose.as_deref(), Some("break_glass"));
+    assert_eq!(
+        row.correlation_id.as_deref(),
+        Some("synthetic-correlation-1")
+    );
+    let ordinary = row_at(db, plain).await;
+    assert_eq!(ordinary.purpose, None);
+    assert_eq!(
+        ordinary.correlation_id.as_deref(),
+        Some("synthetic-correlation-2")
+    );
+    // A row without either field encodes exactly as before they existed.
+    let old = row_at(db, 1).await;
+    assert_eq!(
+        (old.purpose.as_ref(), old.correlation_id.as_ref()),
+        (None, None)
+    );
+    let encoding: serde_json::Value =
+        serde_json::from_str(&audit::canonical_encoding(&old)).unwrap();
+    assert_eq!(encoding[0], "familygraph-audit-v1");
+    assert_eq!(encoding.as_array().unwrap().len(), 12);
+
+    for (sequence, tamper, restore) in [
+        // Hiding that a read was break-glass.
+        (
+            first,
+            "purpose = NULL".to_owned(),
+            "purpose = 'break_glass'".to_owned(),
+        ),
+        (
+            first,
+            "purpose = 'casework'".to_owned(),
+            "purpose = 'break_glass'".to_owned(),
+        ),
+        // Pinning another request's reads on a row.
+        (
+            plain,
+            "correlation_id = 'synthetic-correlation-9'".to_owned(),
+            "correlation_id = 'synthetic-correlation-2'".to_owned(),
+        ),
+        (
+            plain,
+            "correlation_id = NULL".to_owned(),
+            "correlation_id = 'synthetic-correlation-2'".to_owned(),
+        ),
+        // Adding a purpose to a row written without one (or before the field existed).
+        (
+            1,
+            "purpose = 'break_glass'".to_owned(),
+            "purpose = NULL".to_owned(),
+        ),
+    ] {
+        exec(
+            db,
+            &format!("UPDATE audit_event SET {tamper} WHERE sequence = {sequence}"),
+        )
+        .await;
+        let broken = audit::verify(db).await.unwrap().broken.expect(&tamper);
+        assert_eq!(
+            (broken.sequence, broken.fault),
+            (sequence, ChainFault::HashMismatch),
+            "{tamper}"
+        );
+        exec(
+            db,
+            &format!("UPDATE audit_event SET {restore} WHERE sequence = {sequence}"),
+        )
+        .await;
+        assert!(audit::verify(db).await.unwrap().is_intact(), "{restore}");
+    }
 }
 
 async fn exercise(db: DatabaseConnection) {
@@ -233,6 +351,7 @@ async fn exercise(db: DatabaseConnection) {
     assert_eq!(report.unchained, 0);
 
     append_only_on_postgres(&db).await;
+    purpose_and_correlation_id_are_chained(&db).await;
 
     // Tamper with one row's subject: verify names exactly that sequence.
     let victim = 137;
@@ -320,6 +439,8 @@ async fn exercise(db: DatabaseConnection) {
         sequence: None,
         previous_hash: None,
         hash: None,
+        purpose: None,
+        correlation_id: None,
     };
     audit_event::Entity::insert(legacy.into_active_model())
         .exec(&db)

@@ -483,6 +483,27 @@ async fn exercise(db: DatabaseConnection) {
             sequence: Some(1),
             previous_hash: Some("0".repeat(64)),
             hash: Some("f".repeat(64)),
+            purpose: Some("break_glass".into()),
+            correlation_id: Some("synthetic-correlation-1".into()),
+        }
+    );
+    roundtrip!(
+        db,
+        break_glass_grant,
+        break_glass_grant::Model {
+            id: id(),
+            person_id: child.id,
+            subject: "synthetic-subject-1".into(),
+            client_id: Some("familygraph-tests".into()),
+            roles: "social_worker".into(),
+            reason: "Synthetic out-of-hours call about the child".into(),
+            granted_at: at(12, 0),
+            expires_at: at(13, 0),
+            reviewed_at: Some(at(14, 0)),
+            reviewed_by: Some("synthetic-manager-1".into()),
+            review_outcome: Some("APPROPRIATE".into()),
+            review_note: Some("Justified by the police call.".into()),
+            version: 2,
         }
     );
 

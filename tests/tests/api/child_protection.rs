@@ -338,11 +338,12 @@ async fn a_family_help_child_escalates_to_a_child_protection_plan_and_keeps_its_
         .await;
     assert_eq!(node.data()["node"]["child"]["id"], youngest.as_str());
 
-    // The LCPP cannot see the child yet: the MACPT is not involved until the enquiry.
-    let hidden = app
+    // Once a strategy discussion is held the child is in an active child protection process,
+    // which the policy lets the MACPT's LCPP see before anyone in the MACPT is allocated.
+    let seen = app
         .graphql(Some(&lcpp), CHILD, json!({ "id": youngest }))
         .await;
-    assert_eq!(hidden.error_codes(), vec!["NOT_FOUND"]);
+    assert_eq!(seen.error_codes(), Vec::<String>::new());
 
     // Section 47, led by the LCPP, who is allocated alongside the Family Help lead.
     let reply = app

@@ -7,7 +7,7 @@ use familygraph_tests::{Reply, TestApp};
 use serde_json::{Value, json};
 
 const RECORD_FIELDS: &str = "partnerRecord { id kind description occurredOn lawfulBasis recordedBy
-        agency { id kind name urn } child { id } contact { id source } }
+        agency { id kind name urn } child { id } }
     userErrors { field code message }";
 
 fn payload<'a>(reply: &'a Reply, field: &str) -> &'a Value {
@@ -86,8 +86,44 @@ async fn a_school_concern_reaches_the_front_door_with_its_lawful_basis() {
     assert_eq!(record["agency"]["kind"], "SCHOOL");
     assert_eq!(record["recordedBy"], format!("school-{urn}"));
     assert_eq!(record["child"]["id"], child.as_str());
-    assert_eq!(record["contact"]["source"], "SCHOOLS");
     assert_eq!(count(&app, "contact").await, contacts_before + 1);
+    // The contact it became is case detail: the school may not read it back…
+    const OWN_RECORDS: &str = "query($id: ID!) { node(id: $id) { ... on Person {
+        partnerRecords { id contact { id source } } } } }";
+    let own_view = app
+        .graphql(Some(&school), OWN_RECORDS, json!({ "id": child }))
+        .await;
+    let refusals = own_view.error_codes();
+    assert!(
+        !refusals.is_empty() && refusals.iter().all(|c| c == "FORBIDDEN"),
+        "{}",
+        own_view.body
+    );
+    let own_records = own_view.body["data"]["node"]["partnerRecords"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(
+        own_records.iter().all(|r| r["contact"].is_null()),
+        "{own_records:?}"
+    );
+    assert!(
+        own_records.iter().any(|r| r["id"] == record["id"]),
+        "{own_records:?}"
+    );
+    // …but the front door's contact carries the school as its source.
+    let admin = app.admin_token();
+    let linked = app
+        .graphql(Some(&admin), OWN_RECORDS, json!({ "id": child }))
+        .await;
+    let record_contact = linked.data()["node"]["partnerRecords"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == record["id"])
+        .unwrap()["contact"]
+        .clone();
+    assert_eq!(record_contact["source"], "SCHOOLS");
 
     // A retry with the same key records nothing more.
     let retry = app
@@ -113,7 +149,7 @@ async fn a_school_concern_reaches_the_front_door_with_its_lawful_basis() {
             Some(&front_door),
             "query($id: ID!) { node(id: $id) { ... on Contact { source presentingConcern recordedBy
                 triageDecision child { id partnerRecords { kind lawfulBasis agency { urn } contact { id } } } } } }",
-            json!({ "id": record["contact"]["id"] }),
+            json!({ "id": record_contact["id"] }),
         )
         .await;
     let contact = &seen.data()["node"];
@@ -130,7 +166,7 @@ async fn a_school_concern_reaches_the_front_door_with_its_lawful_basis() {
     assert!(
         records.iter().any(|r| r["lawfulBasis"] == "SAFEGUARDING"
             && r["agency"]["urn"] == urn
-            && r["contact"]["id"] == record["contact"]["id"]),
+            && r["contact"]["id"] == record_contact["id"]),
         "{records:?}"
     );
 
@@ -266,11 +302,11 @@ async fn a_vcs_group_records_the_support_it_gave() {
     assert_eq!(record["kind"], "SUPPORT");
     assert_eq!(record["lawfulBasis"], "CONSENT");
     assert_eq!(record["agency"]["name"], name.as_str());
-    assert!(
-        record["contact"].is_null(),
+    assert_eq!(
+        count(&app, "contact").await,
+        contacts_before,
         "support is no front-door contact"
     );
-    assert_eq!(count(&app, "contact").await, contacts_before);
     // Nor does the VCS group read the child's record by recording about them.
     assert!(record["child"].is_null());
 

@@ -1,9 +1,9 @@
-//! Which workflow operations a role may perform (interim, until access policy is data).
+//! The operations a role may be granted (see the access policy, `policy/familygraph-policy.toml`).
 
-use crate::principal::{Principal, Role};
+use std::fmt;
 
-/// A workflow operation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// An operation on children's records that the access policy grants to roles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Operation {
     /// Record a contact at the front door.
     RecordContact,
@@ -19,65 +19,58 @@ pub enum Operation {
     PartnerRecording,
     /// Record a decision to share information about a child with an agency, or to withhold it.
     InformationSharing,
+    /// Ask for time-limited access to a child's record outside one's scope, with a reason.
+    BreakGlass,
+    /// Review break-glass grants (managers and auditors).
+    ReviewBreakGlass,
 }
 
 impl Operation {
-    /// The roles allowed to perform the operation.
-    pub fn allowed_roles(self) -> &'static [Role] {
-        use Role::*;
+    /// Every operation.
+    pub const ALL: &'static [Operation] = &[
+        Operation::RecordContact,
+        Operation::TriageContact,
+        Operation::FamilyHelpCasework,
+        Operation::ChildProtection,
+        Operation::FamilyNetworkWork,
+        Operation::PartnerRecording,
+        Operation::InformationSharing,
+        Operation::BreakGlass,
+        Operation::ReviewBreakGlass,
+    ];
+
+    /// The operation's name in the policy file, e.g. `triage_contact`.
+    pub const fn as_str(self) -> &'static str {
         match self {
-            Operation::RecordContact => &[
-                Administrator,
-                FrontDoorOfficer,
-                SocialWorker,
-                FamilyHelpPractitioner,
-                TeamManager,
-            ],
-            Operation::TriageContact => &[Administrator, FrontDoorOfficer, TeamManager],
-            Operation::FamilyHelpCasework => &[
-                Administrator,
-                FamilyHelpPractitioner,
-                SocialWorker,
-                TeamManager,
-                LocalityManager,
-            ],
-            Operation::ChildProtection => &[
-                Administrator,
-                LeadChildProtectionPractitioner,
-                SocialWorker,
-                TeamManager,
-            ],
-            Operation::FamilyNetworkWork => &[
-                Administrator,
-                FamilyHelpPractitioner,
-                SocialWorker,
-                LeadChildProtectionPractitioner,
-                TeamManager,
-            ],
-            Operation::PartnerRecording => &[
-                Administrator,
-                SchoolDsl,
-                SchoolMisIntegration,
-                HealthVisitor,
-                VcsPartner,
-                MacptPartner,
-            ],
-            Operation::InformationSharing => &[
-                Administrator,
-                FrontDoorOfficer,
-                FamilyHelpPractitioner,
-                SocialWorker,
-                LeadChildProtectionPractitioner,
-                TeamManager,
-                LocalityManager,
-            ],
+            Operation::RecordContact => "record_contact",
+            Operation::TriageContact => "triage_contact",
+            Operation::FamilyHelpCasework => "family_help_casework",
+            Operation::ChildProtection => "child_protection",
+            Operation::FamilyNetworkWork => "family_network_work",
+            Operation::PartnerRecording => "partner_recording",
+            Operation::InformationSharing => "information_sharing",
+            Operation::BreakGlass => "break_glass",
+            Operation::ReviewBreakGlass => "review_break_glass",
         }
+    }
+
+    /// The operation with this policy-file name.
+    pub fn parse(name: &str) -> Option<Operation> {
+        Operation::ALL.iter().copied().find(|o| o.as_str() == name)
+    }
+
+    /// Every name, comma-separated (for error messages).
+    pub fn known() -> String {
+        Operation::ALL
+            .iter()
+            .map(|o| o.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
-impl Principal {
-    /// Whether the caller may perform `operation`.
-    pub fn may(&self, operation: Operation) -> bool {
-        self.has_any_role(operation.allowed_roles())
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }

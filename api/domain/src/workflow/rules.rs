@@ -5,9 +5,15 @@ use chrono::NaiveDate;
 use super::user_error::{UserError, UserErrorCode};
 use crate::{PlanKind, PractitionerRole, Section47Outcome, StrategyDecision};
 
+mod break_glass;
 mod network;
 mod partner;
 
+pub use break_glass::{
+    BreakGlassLimits, BreakGlassReviewOutcome, DEFAULT_BREAK_GLASS_MINUTES,
+    MAX_BREAK_GLASS_MINUTES, MIN_BREAK_GLASS_REASON, break_glass_minutes,
+    check_break_glass_request, check_break_glass_review, check_outside_scope,
+};
 pub use network::{
     check_fgdm_meeting, check_fgdm_response, check_in_network, check_network_member,
     check_not_future, check_support_amount,

@@ -3,6 +3,7 @@
 //! Creating mutations take an optional `idempotencyKey`; updating ones the record's `version`
 //! (a stale one is a `CONFLICT` error).
 
+pub mod break_glass;
 pub mod child_protection;
 pub mod family_help;
 pub mod family_network;
@@ -27,6 +28,7 @@ pub struct Mutation(
     partner::PartnerMutation,
     child_protection::ChildProtectionMutation,
     information_share::InformationShareMutation,
+    break_glass::BreakGlassMutation,
 );
 
 /// A business rule the request broke. Nothing was written.

@@ -2,7 +2,6 @@
 
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
-use familygraph_domain::Role;
 use familygraph_store::entity::audit_event;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
@@ -11,9 +10,6 @@ use crate::context::{RequestContext, request};
 use crate::error::{ApiError, ApiResult};
 use crate::global_id;
 use crate::pagination::{Page, PageRequest, load_page, wants_total};
-
-/// The roles that may read a record's access log.
-pub const ACCESS_LOG_READERS: &[Role] = &[Role::Auditor, Role::Administrator];
 
 /// One entry of the audit trail: someone read or wrote a record, through an operation.
 #[derive(Clone)]
@@ -53,6 +49,15 @@ impl AuditEvent {
     async fn outcome(&self) -> &str {
         &self.0.outcome
     }
+    /// Why the record was touched, when known: `break_glass` for access under a break-glass
+    /// grant (flagged for review); `null` for ordinary access within the caller's scope.
+    async fn purpose(&self) -> Option<&str> {
+        self.0.purpose.as_deref()
+    }
+    /// The correlation id of the request that touched the record (shared by all its rows).
+    async fn correlation_id(&self) -> Option<&str> {
+        self.0.correlation_id.as_deref()
+    }
 }
 
 /// The root query of the audit trail.
@@ -78,8 +83,8 @@ impl AuditQuery {
     }
 }
 
-/// The access log of one record, oldest first, for callers with a role in
-/// [`ACCESS_LOG_READERS`]; anyone else gets `FORBIDDEN`. Behind both `Person.accessLog` and
+/// The access log of one record, oldest first, for callers whose policy grants the
+/// `audit_trail` class; anyone else gets `FORBIDDEN`. Behind both `Person.accessLog` and
 /// `auditTrail(record:)`.
 pub(crate) async fn access_log(
     ctx: &Context<'_>,
@@ -105,13 +110,13 @@ pub(crate) async fn access_log(
     .await
 }
 
-/// `FORBIDDEN` unless the caller has a role in [`ACCESS_LOG_READERS`].
+/// `FORBIDDEN` unless the access policy grants the caller the `audit_trail` class.
 fn require_reader(rc: &RequestContext) -> ApiResult<()> {
-    if rc.principal.has_any_role(ACCESS_LOG_READERS) {
+    if rc.scope.sees(familygraph_domain::FieldClass::AuditTrail) {
         Ok(())
     } else {
         Err(ApiError::Forbidden {
-            operation: "read the access log (auditors and administrators only)".to_owned(),
+            operation: "read the audit trail".to_owned(),
         })
     }
 }

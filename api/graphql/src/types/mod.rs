@@ -2,6 +2,7 @@
 
 pub mod agency;
 pub mod audit;
+pub mod break_glass;
 pub mod casework;
 pub mod child_protection;
 pub mod family;

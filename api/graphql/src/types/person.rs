@@ -12,7 +12,7 @@ use familygraph_store::entity::{
     relationship, section47_enquiry, strategy_discussion, visit,
 };
 
-use familygraph_store::entity::{information_share, partner_record};
+use familygraph_store::entity::{information_share, partner_record, team};
 
 use super::agency::AgencyLink;
 use super::casework::{
@@ -203,21 +203,30 @@ impl Person {
     /// including through child protection.
     async fn lead_practitioner(&self, ctx: &Context<'_>) -> ApiResult<Option<Practitioner>> {
         let rc = request(ctx)?;
-        let lead = involvements_of(rc, self.0.id)
+        Ok(current_lead(rc, self.0.id).await?.map(Practitioner))
+    }
+    /// What a partner such as a school may know about the child: whether a Family Help lead
+    /// practitioner is allocated and how to reach them, and whether a plan is open — nothing
+    /// else. The school partner view.
+    async fn partner_view(&self, ctx: &Context<'_>) -> ApiResult<PartnerView> {
+        let rc = request(ctx)?;
+        let lead = current_lead(rc, self.0.id).await?;
+        let team = match &lead {
+            None => None,
+            Some(practitioner) => lead_team(rc, self.0.id, practitioner.id).await?,
+        };
+        let has_open_plan = rc
+            .derived
+            .has_many::<plan::Entity>(plan::Column::PersonId)
+            .load_one(self.0.id)
             .await?
-            .into_iter()
-            .find(|row| {
-                row.ended_on.is_none() && row.role == InvolvementRole::FamilyHelpLead.code()
-            });
-        match lead {
-            None => Ok(None),
-            Some(row) => Ok(rc
-                .loaders
-                .by_id::<practitioner::Entity>()
-                .load_one(row.practitioner_id)
-                .await?
-                .map(Practitioner)),
-        }
+            .unwrap_or_default()
+            .iter()
+            .any(|row| row.ended_on.is_none());
+        Ok(PartnerView {
+            lead: lead.map(|practitioner| LeadPractitionerContact { practitioner, team }),
+            has_open_plan,
+        })
     }
     /// How many times the Family Help lead practitioner has changed (hand-offs): ended lead
     /// allocations with a change reason, other than those ended by the episode closing — the
@@ -388,8 +397,103 @@ async fn involvements_of(
     rc: &RequestContext,
     person_id: uuid::Uuid,
 ) -> ApiResult<Vec<involvement::Model>> {
-    Ok(rc
-        .loaders
+    involvements_through(&rc.loaders, person_id).await
+}
+
+/// The child's current Family Help lead practitioner, read past field classes (the calling
+/// field's class has been checked).
+async fn current_lead(
+    rc: &RequestContext,
+    person_id: uuid::Uuid,
+) -> ApiResult<Option<practitioner::Model>> {
+    let lead = involvements_through(&rc.derived, person_id)
+        .await?
+        .into_iter()
+        .find(|row| row.ended_on.is_none() && row.role == InvolvementRole::FamilyHelpLead.code());
+    match lead {
+        None => Ok(None),
+        Some(row) => Ok(rc
+            .loaders
+            .by_id::<practitioner::Entity>()
+            .load_one(row.practitioner_id)
+            .await?),
+    }
+}
+
+/// The team of the child's open lead involvement with `practitioner_id`.
+async fn lead_team(
+    rc: &RequestContext,
+    person_id: uuid::Uuid,
+    practitioner_id: uuid::Uuid,
+) -> ApiResult<Option<team::Model>> {
+    let team_id = involvements_through(&rc.derived, person_id)
+        .await?
+        .into_iter()
+        .find(|row| {
+            row.ended_on.is_none()
+                && row.practitioner_id == practitioner_id
+                && row.role == InvolvementRole::FamilyHelpLead.code()
+        })
+        .and_then(|row| row.team_id);
+    match team_id {
+        None => Ok(None),
+        Some(id) => Ok(rc.loaders.by_id::<team::Entity>().load_one(id).await?),
+    }
+}
+
+/// What a partner may know about a child (see `Person.partnerView`).
+pub struct PartnerView {
+    lead: Option<LeadPractitionerContact>,
+    has_open_plan: bool,
+}
+
+#[Object]
+impl PartnerView {
+    /// Whether a Family Help lead practitioner is allocated to the child now.
+    async fn lead_practitioner_allocated(&self) -> bool {
+        self.lead.is_some()
+    }
+    /// How to reach the lead practitioner, when one is allocated.
+    async fn lead_practitioner(&self) -> Option<&LeadPractitionerContact> {
+        self.lead.as_ref()
+    }
+    /// Whether the child has an open plan (of any kind; the kind is not shared).
+    async fn has_open_plan(&self) -> bool {
+        self.has_open_plan
+    }
+}
+
+/// A lead practitioner's name and work contact details, for partners.
+pub struct LeadPractitionerContact {
+    practitioner: practitioner::Model,
+    team: Option<team::Model>,
+}
+
+#[Object]
+impl LeadPractitionerContact {
+    /// The practitioner's name.
+    async fn name(&self) -> String {
+        format!(
+            "{} {}",
+            self.practitioner.given_name, self.practitioner.family_name
+        )
+    }
+    /// Work email address, if recorded.
+    async fn email(&self) -> Option<&str> {
+        self.practitioner.email.as_deref()
+    }
+    /// The practitioner's team, if the allocation names one.
+    async fn team_name(&self) -> Option<&str> {
+        self.team.as_ref().map(|t| t.name.as_str())
+    }
+}
+
+/// The person's involvements through `loaders` (the request's, or its `derived` ones).
+async fn involvements_through(
+    loaders: &crate::loaders::Loaders,
+    person_id: uuid::Uuid,
+) -> ApiResult<Vec<involvement::Model>> {
+    Ok(loaders
         .has_many::<involvement::Entity>(involvement::Column::PersonId)
         .load_one(person_id)
         .await?

@@ -47,10 +47,8 @@ impl Default for ClaimMapping {
 /// What a verified token says about its caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MappedClaims {
-    /// The principal the request runs as.
+    /// The principal the request runs as (its agency, if the token names one, included).
     pub principal: Principal,
-    /// The caller's agency, if the token names one. Not yet part of [`Principal`].
-    pub agency: Option<String>,
 }
 
 impl ClaimMapping {
@@ -95,8 +93,8 @@ impl ClaimMapping {
                 roles: unique,
                 team: lookup_string(claims, &self.team),
                 school_urn,
+                agency: lookup_string(claims, &self.agency),
             },
-            agency: lookup_string(claims, &self.agency),
         })
     }
 }
@@ -194,7 +192,7 @@ mod tests {
             mapped.principal.school_urn.as_ref().map(SchoolUrn::as_str),
             Some("100001")
         );
-        assert_eq!(mapped.agency.as_deref(), Some("school"));
+        assert_eq!(mapped.principal.agency.as_deref(), Some("school"));
     }
 
     #[test]
@@ -222,7 +220,7 @@ mod tests {
             mapped.principal.school_urn.as_ref().map(SchoolUrn::as_str),
             Some("100002")
         );
-        assert_eq!(mapped.agency.as_deref(), Some("council"));
+        assert_eq!(mapped.principal.agency.as_deref(), Some("council"));
     }
 
     #[test]

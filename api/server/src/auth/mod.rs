@@ -221,6 +221,7 @@ mod tests {
             subject: Some("sw-0001".into()),
             team: Some("S1".into()),
             school_urn: None,
+            agency: None,
             lifetime: chrono::Duration::hours(1),
         }
     }

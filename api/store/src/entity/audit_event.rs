@@ -43,6 +43,14 @@ pub struct Model {
     /// SHA-256 (hex) of `previous_hash` and this row's canonical encoding.
     #[sea_orm(column_type = "Text", nullable)]
     pub hash: Option<String>,
+    /// Why the record was touched, when known: `break_glass` for access under a break-glass
+    /// grant; `None` for ordinary access within the caller's scope and for rows written before
+    /// migration `m20261124_000012_create_break_glass`.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub purpose: Option<String>,
+    /// The request's correlation id (one per HTTP request, shared by its reads and writes).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub correlation_id: Option<String>,
 }
 
 /// Foreign keys of `audit_event`.

@@ -12,6 +12,7 @@ pub mod area;
 pub mod assessment;
 pub mod assessment_factor;
 pub mod audit_event;
+pub mod break_glass_grant;
 pub mod contact;
 pub mod cp_conference;
 pub mod family;
@@ -55,6 +56,7 @@ pub mod prelude {
     pub use super::assessment::Entity as Assessment;
     pub use super::assessment_factor::Entity as AssessmentFactor;
     pub use super::audit_event::Entity as AuditEvent;
+    pub use super::break_glass_grant::Entity as BreakGlassGrant;
     pub use super::contact::Entity as Contact;
     pub use super::cp_conference::Entity as CpConference;
     pub use super::family::Entity as Family;

@@ -11,6 +11,11 @@
 //!   multi-agency child protection team `MACPT` with its statutory core, and the specialist
 //!   `CWD` (children with disabilities) team; partner agencies (schools, GP practices, a
 //!   health trust, the police force, VCS groups, a nursery, a housing association).
+//!   A population of more than 2,000 children also gets, per further 2,000 children, a sibling
+//!   of each locality team (`N1-02`, `S1-02`, ...: same locality and make-up, with its own
+//!   manager `tm-s1-02`, managed also by the locality manager) sharing that team's patch, and
+//!   another front-door social worker, LCPP and children-with-disabilities social worker —
+//!   about 2,600 practitioners for 100,000 children. The 300-child default adds none.
 //! - **People and casework** (all invented): [`SeedOptions::children`] children in families,
 //!   with identifiers (NHS numbers from the `999` test range, UPNs with LA number `999`),
 //!   addresses, relationships, family networks, agency links, contacts, Family Help episodes,
@@ -60,10 +65,11 @@ use familygraph_domain::PlanKind;
 use rand::Rng;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use sea_orm::{DatabaseConnection, EntityTrait, QuerySelect, TransactionTrait};
+use sea_orm::sqlx::Executor as _;
+use sea_orm::{DatabaseConnection, DbBackend, DbErr, EntityTrait, QuerySelect, TransactionTrait};
 
 use crate::entity::person;
-use crate::error::StoreResult;
+use crate::error::{StoreError, StoreResult};
 use ids::IdGen;
 use people::Population;
 use rows::Rows;
@@ -82,18 +88,24 @@ const STORY_SEED: u64 = 0x0053_746f_7279_0001;
 /// Mixed into [`SeedOptions::seed`] for the population's ids, so ids and data use
 /// different streams.
 const ID_SALT: u64 = 0x9e37_79b9_7f4a_7c15;
+/// Mixed into the reference seed for the teams and practitioners added for a large
+/// population ([`teams::scale_out`]).
+const STAFF_SALT: u64 = 0x5ca1_ab1e_0000_0001;
 
 /// Timestamp of the first id: 2026-10-01T00:00:00Z. Reference data, the story and the
 /// population take ids from consecutive, non-overlapping ranges after it.
 const BASE_MILLIS: u64 = 1_790_812_800_000;
+const STAFF_BASE_MILLIS: u64 = BASE_MILLIS + 10_000;
 const STORY_BASE_MILLIS: u64 = BASE_MILLIS + 100_000;
 const POPULATION_BASE_MILLIS: u64 = BASE_MILLIS + 200_000;
 
 /// Children in the story family.
 const STORY_CHILDREN: usize = 3;
 
-/// Flush generated rows once this many people are waiting.
-const BATCH_PEOPLE: usize = 2_000;
+/// Write generated rows once this many people are waiting.
+const BATCH_PEOPLE: usize = 5_000;
+/// Batches generated ahead of the writer at most.
+const BATCHES_IN_FLIGHT: usize = 2;
 
 /// What to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -183,9 +195,11 @@ pub async fn is_seeded(db: &DatabaseConnection) -> StoreResult<bool> {
 /// Seeds an empty, migrated database with synthetic data (see the module documentation).
 ///
 /// Returns `Ok(None)` without writing anything when the database already holds people.
-/// Everything is written in one transaction, in multi-row `INSERT`s, so a failure leaves
-/// the database as it was. The places, teams and practitioners must not exist yet either:
-/// a database holding them but no people fails on their unique codes.
+/// Everything is written in one transaction, so a failure leaves the database as it was:
+/// on PostgreSQL with `COPY … FROM STDIN`, elsewhere in multi-row `INSERT`s. The rows are
+/// generated on a separate thread while earlier batches are written; how they are batched
+/// and written never changes them. The places, teams and practitioners must not exist yet
+/// either: a database holding them but no people fails on their unique codes.
 pub async fn seed(
     db: &DatabaseConnection,
     options: &SeedOptions,
@@ -193,15 +207,66 @@ pub async fn seed(
     if is_seeded(db).await? {
         return Ok(None);
     }
-    let txn = db.begin().await?;
-    let mut rows = Rows::default();
+    let (sender, mut batches) = tokio::sync::mpsc::channel::<Rows>(BATCHES_IN_FLIGHT);
+    let options = *options;
+    let generator = std::thread::Builder::new()
+        .name("familygraph-seed".to_owned())
+        .spawn(move || generate(&options, |rows| sender.blocking_send(rows).is_ok()))
+        .map_err(|error| {
+            StoreError::Database(DbErr::Custom(format!(
+                "cannot start the seed generator: {error}"
+            )))
+        })?;
+
     let mut report = SeedReport::default();
+    if db.get_database_backend() == DbBackend::Postgres {
+        let mut txn = db
+            .get_postgres_connection_pool()
+            .begin()
+            .await
+            .map_err(rows::driver_error)?;
+        txn.execute("SET LOCAL synchronous_commit = off")
+            .await
+            .map_err(rows::driver_error)?;
+        while let Some(mut rows) = batches.recv().await {
+            report.count(&rows);
+            report.rows += rows.copy(&mut txn).await?;
+        }
+        finished(generator)?;
+        txn.commit().await.map_err(rows::driver_error)?;
+    } else {
+        let txn = db.begin().await?;
+        while let Some(mut rows) = batches.recv().await {
+            report.count(&rows);
+            report.rows += rows.flush(&txn).await?;
+        }
+        finished(generator)?;
+        txn.commit().await?;
+    }
+    tracing::debug!(?report, "seeded synthetic data");
+    Ok(Some(report))
+}
+
+/// Whether the generator thread ran to the end (it has, once its channel closed).
+fn finished(generator: std::thread::JoinHandle<bool>) -> StoreResult<()> {
+    match generator.join() {
+        Ok(true) => Ok(()),
+        Ok(false) | Err(_) => Err(StoreError::Database(DbErr::Custom(
+            "the seed generator stopped before the end".to_owned(),
+        ))),
+    }
+}
+
+/// Generates every row, handing them to `write` in batches of about [`BATCH_PEOPLE`]
+/// people. Returns `false` if `write` refused a batch (the writer failed).
+fn generate(options: &SeedOptions, mut write: impl FnMut(Rows) -> bool) -> bool {
+    let mut rows = Rows::default();
 
     // Reference data and the story: the same for every seed.
     let mut reference_rng = StdRng::seed_from_u64(REFERENCE_SEED);
     let mut reference_ids = IdGen::new(REFERENCE_SEED, BASE_MILLIS);
     let mut places = places::place_ids(&mut reference_ids, &mut rows);
-    let staff = teams::staff(&mut reference_ids, &mut rows, &mut reference_rng, &places);
+    let mut staff = teams::staff(&mut reference_ids, &mut rows, &mut reference_rng, &places);
     places::areas_and_lsoas(&mut reference_ids, &mut rows, &mut places, |code| {
         staff.team_id(code)
     });
@@ -210,8 +275,18 @@ pub async fn seed(
         let mut story_population = Population::new(STORY_SEED, ids, &places, &staff);
         story::write(&mut story_population, &mut rows);
     }
-    report.count(&rows);
-    report.rows += rows.flush(&txn).await?;
+    // More teams and practitioners for a large population (none for the default seed).
+    teams::scale_out(
+        &mut staff,
+        &mut IdGen::new(REFERENCE_SEED ^ STAFF_SALT, STAFF_BASE_MILLIS),
+        &mut rows,
+        &mut StdRng::seed_from_u64(REFERENCE_SEED ^ STAFF_SALT),
+        &places,
+        options.children,
+    );
+    if !write(std::mem::take(&mut rows)) {
+        return false;
+    }
 
     // The population.
     let ids = IdGen::new(options.seed ^ ID_SALT, POPULATION_BASE_MILLIS);
@@ -221,16 +296,11 @@ pub async fn seed(
     while made < target {
         let size = population.family_size(target - made);
         made += population.family(&mut rows, size);
-        if rows.person.len() >= BATCH_PEOPLE {
-            report.count(&rows);
-            report.rows += rows.flush(&txn).await?;
+        if rows.person.len() >= BATCH_PEOPLE && !write(std::mem::take(&mut rows)) {
+            return false;
         }
     }
-    report.count(&rows);
-    report.rows += rows.flush(&txn).await?;
-    txn.commit().await?;
-    tracing::debug!(?report, "seeded synthetic data");
-    Ok(Some(report))
+    write(rows)
 }
 
 /// A date from constant parts (`NaiveDate::MIN` if they are invalid, which the callers'

@@ -35,6 +35,8 @@ pub(super) struct Population<'a> {
     pub(super) places: &'a Places,
     pub(super) staff: &'a Staff,
     lsoa_weights: Vec<(usize, u32)>,
+    /// Families generated so far (shares a patch's families out among its teams).
+    families: usize,
 }
 
 /// A household of a generated family.
@@ -227,6 +229,7 @@ impl<'a> Population<'a> {
                 .enumerate()
                 .map(|(i, l)| (i, l.weight))
                 .collect(),
+            families: 0,
         }
     }
 
@@ -241,14 +244,21 @@ impl<'a> Population<'a> {
         self.places.lsoas[lsoa].area().locality
     }
 
-    /// The Family Help team (index into `staff.family_help`) covering an LSOA.
+    /// The Family Help team (index into `staff.family_help`) covering an LSOA: the area's
+    /// team, or when the patch has several teams (a large population), the current family's
+    /// turn among them.
     pub(super) fn team_of(&self, lsoa: usize) -> usize {
         let code = self.places.lsoas[lsoa].area().team;
-        self.staff
+        let patch = self
+            .staff
             .family_help
             .iter()
             .position(|t| t.code == code)
-            .unwrap_or(0)
+            .unwrap_or(0);
+        match self.staff.patch_teams.get(patch) {
+            Some(teams) if !teams.is_empty() => teams[self.families % teams.len()],
+            _ => patch,
+        }
     }
 
     /// A household in a weighted-random LSOA (or `near`'s collaborative, if given).
@@ -301,6 +311,7 @@ impl<'a> Population<'a> {
     /// Generates one family of `size` children with everything about them, into `rows`.
     /// Returns the number of children created.
     pub(super) fn family(&mut self, rows: &mut Rows, size: usize) -> usize {
+        self.families += 1;
         let surname = names::surname(&mut self.rng);
         let ethnicity = weighted(&mut self.rng, ETHNICITIES);
         let shape = weighted(

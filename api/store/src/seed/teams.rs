@@ -39,7 +39,7 @@ pub(super) struct Leaver {
 
 /// A Family Help locality team and its current practitioners.
 pub(super) struct FamilyHelpTeam {
-    pub(super) code: &'static str,
+    pub(super) code: String,
     pub(super) id: Uuid,
     pub(super) family_workers: Vec<Uuid>,
     pub(super) family_help_workers: Vec<Uuid>,
@@ -50,6 +50,11 @@ pub(super) struct FamilyHelpTeam {
 /// Everyone and everything the casework generators allocate.
 pub(super) struct Staff {
     pub(super) family_help: Vec<FamilyHelpTeam>,
+    /// For each of the [`FAMILY_HELP_TEAMS`] (by index), the teams sharing its patch: itself
+    /// first, then the teams [`scale_out`] added (indexes into `family_help`).
+    pub(super) patch_teams: Vec<Vec<usize>>,
+    /// The council (the agency employing the council's practitioners).
+    pub(super) council: Uuid,
     pub(super) front_door_team: Uuid,
     pub(super) front_door: Vec<Uuid>,
     pub(super) macpt_team: Uuid,
@@ -420,7 +425,7 @@ pub(super) fn staff(ids: &mut IdGen, rows: &mut Rows, rng: &mut StdRng, places: 
         );
         b.member(team_id, sw_leaver, false, Some(sw_left));
         family_help.push(FamilyHelpTeam {
-            code,
+            code: (*code).to_owned(),
             id: team_id,
             family_workers,
             family_help_workers,
@@ -500,7 +505,9 @@ pub(super) fn staff(ids: &mut IdGen, rows: &mut Rows, rng: &mut StdRng, places: 
     }
 
     Staff {
+        patch_teams: (0..family_help.len()).map(|i| vec![i]).collect(),
         family_help,
+        council,
         front_door_team,
         front_door,
         macpt_team,
@@ -513,4 +520,116 @@ pub(super) fn staff(ids: &mut IdGen, rows: &mut Rows, rng: &mut StdRng, places: 
         vcs,
         subjects: b.subjects,
     }
+}
+
+/// Children per set of Family Help teams: a population of more children than this gets
+/// another set of four locality teams (and more front-door, MACPT and specialist staff) per
+/// this many children, so caseloads stay realistic at scale (about 2,600 practitioners for
+/// 100,000 children). The default 300-child seed adds nothing.
+pub(super) const CHILDREN_PER_TEAM_SET: usize = 2_000;
+
+/// Adds teams and practitioners for a population of `children` (nothing at or below
+/// [`CHILDREN_PER_TEAM_SET`]): for each further set, a sibling of each Family Help locality
+/// team (`S1-02`, `S1-03`, ...) in the same locality with the same make-up and a manager
+/// (`tm-s1-02`), managed also by the locality manager; and another front-door social worker,
+/// lead child protection practitioner and children-with-disabilities social worker.
+///
+/// Uses its own ids and generator, so the reference data before it is unchanged.
+pub(super) fn scale_out(
+    staff: &mut Staff,
+    ids: &mut IdGen,
+    rows: &mut Rows,
+    rng: &mut StdRng,
+    places: &Places,
+    children: usize,
+) {
+    use PractitionerRole as R;
+
+    let sets = children.div_ceil(CHILDREN_PER_TEAM_SET).max(1);
+    if sets <= 1 {
+        return;
+    }
+    let council = staff.council;
+    let managers: Vec<(Loc, Option<Uuid>)> = [("lm-north", Loc::North), ("lm-south", Loc::South)]
+        .iter()
+        .map(|(subject, loc)| (*loc, staff.by_subject(subject)))
+        .collect();
+    let mut b = StaffBuilder {
+        ids,
+        rows,
+        rng,
+        subjects: std::mem::take(&mut staff.subjects),
+        registrations: 10_000,
+    };
+    for set in 2..=sets {
+        for (index, (code, name, loc, [fw, fhw, sw])) in FAMILY_HELP_TEAMS.iter().enumerate() {
+            let code = format!("{code}-{set:02}");
+            let team_id = team(
+                b.ids,
+                b.rows,
+                &code,
+                &format!("{name} ({set})"),
+                TeamKind::FamilyHelp,
+                Some(places.locality_id(*loc)),
+            );
+            for (manager_loc, manager) in &managers {
+                if let (true, Some(manager)) = (manager_loc == loc, manager) {
+                    b.member(team_id, *manager, true, None);
+                }
+            }
+            let manager = b.practitioner(
+                &format!("tm-{}", code.to_ascii_lowercase()),
+                R::TeamManager,
+                council,
+            );
+            b.member(team_id, manager, true, None);
+            let family_workers =
+                b.members("fw", &code, 1..fw + 1, R::FamilyWorker, council, team_id);
+            let family_help_workers = b.members(
+                "fhw",
+                &code,
+                1..fhw + 1,
+                R::FamilyHelpWorker,
+                council,
+                team_id,
+            );
+            let social_workers =
+                b.members("sw", &code, 1..sw + 1, R::SocialWorker, council, team_id);
+            staff.patch_teams[index].push(staff.family_help.len());
+            staff.family_help.push(FamilyHelpTeam {
+                code,
+                id: team_id,
+                family_workers,
+                family_help_workers,
+                social_workers,
+                leavers: Vec::new(),
+            });
+        }
+        // Numbered after the reference staff: sw-ifd-01..03, lcpp-01..04, sw-cwd-01..02.
+        let n = set - 1;
+        staff.front_door.extend(b.members(
+            "sw",
+            "ifd",
+            3 + n..4 + n,
+            R::SocialWorker,
+            council,
+            staff.front_door_team,
+        ));
+        let lcpp = b.practitioner(
+            &format!("lcpp-{:02}", 4 + n),
+            R::LeadChildProtectionPractitioner,
+            council,
+        );
+        b.member(staff.macpt_team, lcpp, false, None);
+        staff.lcpps.push(lcpp);
+        staff.specialist_social_workers.extend(b.members(
+            "sw",
+            "cwd",
+            2 + n..3 + n,
+            R::SocialWorker,
+            council,
+            staff.specialist_team,
+        ));
+    }
+    staff.subjects = b.subjects;
 }

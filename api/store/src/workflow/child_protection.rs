@@ -38,26 +38,34 @@ use crate::entity::{
     team_membership,
 };
 use crate::error::{StoreError, StoreResult};
-use crate::scope::{Scoped, persons};
+use crate::scope::{Scoped, persons, unless_hidden};
 
 impl Scoped for strategy_discussion::Entity {
     fn scope_condition(scope: &RecordScope) -> Condition {
-        persons(scope, strategy_discussion::Column::PersonId)
+        unless_hidden(
+            scope,
+            "StrategyDiscussion",
+            persons(scope, strategy_discussion::Column::PersonId),
+        )
     }
 }
 
 impl Scoped for strategy_participant::Entity {
     fn scope_condition(scope: &RecordScope) -> Condition {
-        if matches!(scope, RecordScope::Everything) {
-            return Condition::all();
+        if scope.is_everything() {
+            return unless_hidden(scope, "StrategyParticipant", Condition::all());
         }
         let visible = Query::select()
             .column(strategy_discussion::Column::Id)
             .from(strategy_discussion::Entity)
             .cond_where(persons(scope, strategy_discussion::Column::PersonId))
             .to_owned();
-        Condition::all()
-            .add(strategy_participant::Column::StrategyDiscussionId.in_subquery(visible))
+        unless_hidden(
+            scope,
+            "StrategyParticipant",
+            Condition::all()
+                .add(strategy_participant::Column::StrategyDiscussionId.in_subquery(visible)),
+        )
     }
 }
 
@@ -534,9 +542,7 @@ pub async fn conclude_section47(
 ) -> StoreResult<Outcome<section47_enquiry::Model>> {
     let txn = db.begin().await?;
     let Some(enquiry) = section47_enquiry::Entity::find_by_id(input.enquiry_id)
-        .filter(section47_enquiry::Entity::scope_condition(
-            &actor.principal.record_scope(),
-        ))
+        .filter(section47_enquiry::Entity::scope_condition(&actor.scope))
         .one(&txn)
         .await?
     else {

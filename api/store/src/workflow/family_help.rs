@@ -115,9 +115,7 @@ pub(crate) async fn visible_plan<C: ConnectionTrait>(
     id: Uuid,
 ) -> StoreResult<Option<plan::Model>> {
     Ok(plan::Entity::find_by_id(id)
-        .filter(plan::Entity::scope_condition(
-            &actor.principal.record_scope(),
-        ))
+        .filter(plan::Entity::scope_condition(&actor.scope))
         .one(db)
         .await?)
 }
@@ -140,7 +138,7 @@ pub async fn open_episode(
     let Some(child) = visible_person(&txn, actor, input.child_id).await? else {
         return Ok(Err(unknown("childId", "child")));
     };
-    let scope = actor.principal.record_scope();
+    let scope = actor.scope.clone();
     if family::Entity::find_by_id(input.family_id)
         .filter(family::Entity::scope_condition(&scope))
         .one(&txn)
@@ -475,9 +473,7 @@ pub async fn start_plan(
         if let Some(member) = goal.owner_network_member_id {
             let field = format!("goals.{index}.ownerNetworkMemberId");
             match network_member::Entity::find_by_id(member)
-                .filter(network_member::Entity::scope_condition(
-                    &actor.principal.record_scope(),
-                ))
+                .filter(network_member::Entity::scope_condition(&actor.scope))
                 .one(&txn)
                 .await?
             {
@@ -543,9 +539,7 @@ async fn plan_networks(
     let family_ids = match input.family_id {
         Some(family_id) => {
             let visible = family::Entity::find_by_id(family_id)
-                .filter(family::Entity::scope_condition(
-                    &actor.principal.record_scope(),
-                ))
+                .filter(family::Entity::scope_condition(&actor.scope))
                 .one(txn)
                 .await?;
             if visible.is_none() {
@@ -788,9 +782,7 @@ pub async fn close_episode(
 ) -> StoreResult<Outcome<family_help_episode::Model>> {
     let txn = db.begin().await?;
     let Some(episode) = family_help_episode::Entity::find_by_id(episode_id)
-        .filter(family_help_episode::Entity::scope_condition(
-            &actor.principal.record_scope(),
-        ))
+        .filter(family_help_episode::Entity::scope_condition(&actor.scope))
         .one(&txn)
         .await?
     else {

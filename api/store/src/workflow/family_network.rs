@@ -27,11 +27,11 @@ use super::{
 };
 use crate::entity::{family, family_network, fgdm_meeting, network_member, support_package};
 use crate::error::{StoreError, StoreResult};
-use crate::scope::{Scoped, families};
+use crate::scope::{Scoped, families, unless_hidden};
 
 /// Condition on a column holding a family network id: the network's family is in scope.
 fn in_visible_network<C: ColumnTrait>(scope: &RecordScope, network_id: C) -> Condition {
-    if matches!(scope, RecordScope::Everything) {
+    if scope.is_everything() {
         return Condition::all();
     }
     let visible = Query::select()
@@ -44,13 +44,21 @@ fn in_visible_network<C: ColumnTrait>(scope: &RecordScope, network_id: C) -> Con
 
 impl Scoped for fgdm_meeting::Entity {
     fn scope_condition(scope: &RecordScope) -> Condition {
-        in_visible_network(scope, fgdm_meeting::Column::FamilyNetworkId)
+        unless_hidden(
+            scope,
+            "FgdmMeeting",
+            in_visible_network(scope, fgdm_meeting::Column::FamilyNetworkId),
+        )
     }
 }
 
 impl Scoped for support_package::Entity {
     fn scope_condition(scope: &RecordScope) -> Condition {
-        in_visible_network(scope, support_package::Column::FamilyNetworkId)
+        unless_hidden(
+            scope,
+            "SupportPackage",
+            in_visible_network(scope, support_package::Column::FamilyNetworkId),
+        )
     }
 }
 
@@ -177,9 +185,7 @@ async fn visible_network<C: ConnectionTrait>(
     id: Uuid,
 ) -> StoreResult<Option<family_network::Model>> {
     Ok(family_network::Entity::find_by_id(id)
-        .filter(family_network::Entity::scope_condition(
-            &actor.principal.record_scope(),
-        ))
+        .filter(family_network::Entity::scope_condition(&actor.scope))
         .one(db)
         .await?)
 }
@@ -246,7 +252,7 @@ pub async fn add_network_member(
     {
         return member_change(txn, id).await;
     }
-    let scope = actor.principal.record_scope();
+    let scope = actor.scope.clone();
     let mut errors = check_network_member(&input.display_name, &input.relationship_to_child);
     let (network, family_id) = match input.network {
         NetworkRef::Network(id) => match visible_network(&txn, actor, id).await? {
@@ -362,9 +368,7 @@ pub async fn update_network_member(
 ) -> StoreResult<Outcome<MemberChange>> {
     let txn = db.begin().await?;
     let Some(member) = network_member::Entity::find_by_id(input.member_id)
-        .filter(network_member::Entity::scope_condition(
-            &actor.principal.record_scope(),
-        ))
+        .filter(network_member::Entity::scope_condition(&actor.scope))
         .one(&txn)
         .await?
     else {
@@ -488,9 +492,7 @@ async fn visible_meeting<C: ConnectionTrait>(
     id: Uuid,
 ) -> StoreResult<Option<fgdm_meeting::Model>> {
     Ok(fgdm_meeting::Entity::find_by_id(id)
-        .filter(fgdm_meeting::Entity::scope_condition(
-            &actor.principal.record_scope(),
-        ))
+        .filter(fgdm_meeting::Entity::scope_condition(&actor.scope))
         .one(db)
         .await?)
 }

@@ -169,9 +169,7 @@ pub(crate) async fn record_contact_in(
         _ if known.is_some() => known.and_then(|k| k.family_id),
         (Some(FamilyRef::Existing(id)), _) => {
             let visible = family::Entity::find_by_id(*id)
-                .filter(family::Entity::scope_condition(
-                    &actor.principal.record_scope(),
-                ))
+                .filter(family::Entity::scope_condition(&actor.scope))
                 .one(txn)
                 .await?;
             if visible.is_none() {
@@ -260,7 +258,7 @@ pub async fn triage_contact(
     input: Triage,
 ) -> StoreResult<Outcome<contact::Model>> {
     let txn = db.begin().await?;
-    let scope = actor.principal.record_scope();
+    let scope = actor.scope.clone();
     let Some(current) = contact::Entity::find_by_id(input.contact_id)
         .filter(contact::Entity::scope_condition(&scope))
         .one(&txn)

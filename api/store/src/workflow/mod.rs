@@ -10,8 +10,8 @@ pub mod information_share;
 pub mod partner;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use familygraph_domain::Principal;
 use familygraph_domain::workflow::UserError;
+use familygraph_domain::{Principal, RecordScope};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
     PrimaryKeyTrait, QueryFilter,
@@ -31,20 +31,32 @@ pub type Outcome<T> = Result<T, Vec<UserError>>;
 pub struct Actor {
     /// The caller.
     pub principal: Principal,
+    /// The caller's row scope under the access policy: the records the command may touch.
+    pub scope: RecordScope,
     /// The GraphQL operation name, for the audit trail.
     pub operation: Option<String>,
     /// The instant the command runs at.
     pub now: DateTime<Utc>,
+    /// The request's correlation id, written into the command's audit rows.
+    pub correlation_id: Option<String>,
 }
 
 impl Actor {
-    /// An actor acting now.
-    pub fn new(principal: Principal, operation: Option<String>) -> Self {
+    /// An actor acting now, within `scope`.
+    pub fn new(principal: Principal, scope: RecordScope, operation: Option<String>) -> Self {
         Self {
             principal,
+            scope,
             operation,
             now: Utc::now(),
+            correlation_id: None,
         }
+    }
+
+    /// The same actor, acting in the request with this correlation id.
+    pub fn with_correlation_id(mut self, correlation_id: Option<String>) -> Self {
+        self.correlation_id = correlation_id;
+        self
     }
 
     /// Today's date (UTC).
@@ -65,6 +77,15 @@ pub(crate) struct Change<'a> {
 impl Change<'_> {
     /// Writes the outbox event and the audit row, in the command's transaction.
     pub(crate) async fn record(self, txn: &DatabaseTransaction) -> StoreResult<()> {
+        self.record_for(txn, None).await
+    }
+
+    /// [`Change::record`], with the audit row's purpose (e.g. `break_glass`).
+    pub(crate) async fn record_for(
+        self,
+        txn: &DatabaseTransaction,
+        purpose: Option<&str>,
+    ) -> StoreResult<()> {
         outbox_event::Entity::insert(outbox_event::ActiveModel {
             id: Set(Uuid::now_v7()),
             occurred_at: Set(self.actor.now),
@@ -78,7 +99,7 @@ impl Change<'_> {
         })
         .exec(txn)
         .await?;
-        audit::append(
+        audit::append_with(
             txn,
             &self.actor.principal,
             self.actor.operation.as_deref(),
@@ -87,6 +108,11 @@ impl Change<'_> {
                 record_type: self.record_type,
                 record_id: self.record_id,
             }],
+            &audit::AuditContext {
+                purpose: purpose.map(str::to_owned),
+                correlation_id: self.actor.correlation_id.clone(),
+                ..Default::default()
+            },
         )
         .await
     }
@@ -205,9 +231,7 @@ pub(crate) async fn visible_person<C: ConnectionTrait>(
 ) -> StoreResult<Option<person::Model>> {
     use crate::scope::Scoped;
     Ok(person::Entity::find_by_id(id)
-        .filter(person::Entity::scope_condition(
-            &actor.principal.record_scope(),
-        ))
+        .filter(person::Entity::scope_condition(&actor.scope))
         .one(db)
         .await?)
 }

@@ -5,7 +5,7 @@
 //!
 //! Who may record about whom:
 //! - a school acts for the school its token names (`school_urn`) and records only about
-//!   children on that school's roll (its [`RecordScope::SchoolRoll`]);
+//!   children on that school's roll (the policy's `on_roll` relation);
 //! - other partners name their agency; a caller who is a practitioner on record must belong to
 //!   it. They record about children and families in their scope, or — since a VCS group or a
 //!   health visitor usually has no allocation — about children their agency has an open link
@@ -18,7 +18,9 @@ use familygraph_domain::workflow::rules::{
     check_case_date, check_partner_agency, check_partner_record, partner_referral_source,
 };
 use familygraph_domain::workflow::{UserError, UserErrorCode};
-use familygraph_domain::{AgencyKind, LawfulBasis, PartnerRecordKind, RecordScope, Role};
+use familygraph_domain::{
+    AgencyKind, FieldClass, LawfulBasis, PartnerRecordKind, RecordScope, Role,
+};
 use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -31,29 +33,60 @@ use super::front_door::{ChildRef, FamilyRef, KnownSubject, NewContact, record_co
 use super::{Actor, Change, Outcome, acting_practitioner, created, replay, visible_person};
 use crate::entity::{agency, agency_link, family, family_member, partner_record, person};
 use crate::error::{StoreError, StoreResult};
-use crate::scope::{Scoped, families, persons};
+use crate::scope::{Scoped, families, nothing, persons, unless_hidden};
 
 impl Scoped for partner_record::Entity {
+    /// About a reachable child or family, and from a source whose class the caller sees: the
+    /// partner-record class of the recording agency's kind, or the caller's own agency.
     fn scope_condition(scope: &RecordScope) -> Condition {
-        if matches!(scope, RecordScope::Everything) {
-            return Condition::all();
-        }
-        let about = Condition::any()
-            .add(persons(scope, partner_record::Column::PersonId))
-            .add(families(scope, partner_record::Column::FamilyId));
-        match scope {
-            // A school sees what it recorded itself, about children on its roll.
-            RecordScope::SchoolRoll(urn) => Condition::all().add(about).add(
+        let about = if scope.is_everything() {
+            Condition::all()
+        } else {
+            Condition::any()
+                .add(persons(scope, partner_record::Column::PersonId))
+                .add(families(scope, partner_record::Column::FamilyId))
+        };
+        let kinds: Vec<&str> = AgencyKind::ALL
+            .iter()
+            .filter(|k| scope.sees(FieldClass::for_partner_source(**k)))
+            .map(|k| k.code())
+            .collect();
+        let mut source = Condition::any();
+        if !kinds.is_empty() {
+            source = source.add(
                 partner_record::Column::AgencyId.in_subquery(
                     Query::select()
                         .column(agency::Column::Id)
                         .from(agency::Entity)
-                        .and_where(agency::Column::Urn.eq(urn.as_str()))
+                        .and_where(agency::Column::Kind.is_in(kinds))
                         .to_owned(),
                 ),
-            ),
-            _ => about,
+            );
         }
+        let own = scope.own_agency().to_vec();
+        if scope.sees(FieldClass::PartnerRecordsOwn) && !own.is_empty() {
+            source = source.add(
+                partner_record::Column::AgencyId.in_subquery(
+                    Query::select()
+                        .column(agency::Column::Id)
+                        .from(agency::Entity)
+                        .cond_where(
+                            Condition::any()
+                                .add(agency::Column::Urn.is_in(own.clone()))
+                                .add(agency::Column::OdsCode.is_in(own)),
+                        )
+                        .to_owned(),
+                ),
+            );
+        }
+        if source.is_empty() {
+            return nothing();
+        }
+        unless_hidden(
+            scope,
+            "PartnerRecord",
+            Condition::all().add(about).add(source),
+        )
     }
 }
 
@@ -180,9 +213,7 @@ async fn reachable_family<C: ConnectionTrait>(
     child: Option<&person::Model>,
 ) -> StoreResult<bool> {
     if family::Entity::find_by_id(family_id)
-        .filter(family::Entity::scope_condition(
-            &actor.principal.record_scope(),
-        ))
+        .filter(family::Entity::scope_condition(&actor.scope))
         .one(db)
         .await?
         .is_some()
