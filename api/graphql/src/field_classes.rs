@@ -2,7 +2,8 @@
 //! classifies (`types.Person.fields` …) resolves only when the caller's scope sees its class;
 //! otherwise it is `null` with a `FORBIDDEN` error naming the class. Record types whose class the
 //! caller lacks are already absent (the store leaves them out in SQL); this covers the fields of
-//! records the caller does see (a school sees a child's identity and partner view, not plans).
+//! records the caller does see (a school sees a child's identity and partner view, not plans),
+//! over HTTP and on subscriptions alike.
 
 use std::sync::Arc;
 
@@ -11,8 +12,11 @@ use async_graphql::extensions::{
 };
 use async_graphql::{PathSegment, QueryPathNode, ServerResult, Value};
 
+use familygraph_domain::FieldClass;
+
 use crate::context::RequestContext;
 use crate::error::ApiError;
+use crate::subscription::{Subscriber, SubscriptionSources};
 
 /// The schema extension that checks each field's class (see the module docs).
 pub struct FieldClassGuard;
@@ -34,9 +38,7 @@ impl Extension for FieldClassCheck {
         next: NextResolve<'_>,
     ) -> ServerResult<Option<Value>> {
         if !info.is_for_introspection
-            && let Ok(request) = ctx.data::<Arc<RequestContext>>()
-            && let Some(class) = request.policy.field_class(info.parent_type, info.name)
-            && !request.scope.sees(class)
+            && let Some(class) = withheld(ctx, info.parent_type, info.name)
         {
             let refused = ApiError::Forbidden {
                 operation: format!("read {class} ({}.{})", info.parent_type, info.name),
@@ -48,6 +50,26 @@ impl Extension for FieldClassCheck {
         }
         next.run(ctx, info).await
     }
+}
+
+/// The class of `type_name.field` when the caller may not read it. The caller is the request's
+/// context over HTTP; on a subscription (whose per-event context lives in execution data an
+/// extension cannot see) it is the connection's subscriber under the same policy.
+fn withheld(ctx: &ExtensionContext<'_>, type_name: &str, field: &str) -> Option<FieldClass> {
+    if let Some(request) = ctx.data_opt::<Arc<RequestContext>>() {
+        let class = request.policy.field_class(type_name, field)?;
+        return (!request.scope.sees(class)).then_some(class);
+    }
+    let sources = ctx.data_opt::<SubscriptionSources>()?;
+    let class = sources.policy.field_class(type_name, field)?;
+    let granted = ctx.data_opt::<Subscriber>().is_some_and(|subscriber| {
+        subscriber
+            .principal
+            .roles
+            .iter()
+            .any(|role| sources.policy.role(*role).classes.contains(&class))
+    });
+    (!granted).then_some(class)
 }
 
 /// The response path of a field, as errors carry it.

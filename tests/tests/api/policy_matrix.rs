@@ -57,8 +57,8 @@ const SOURCES: &[(&str, &str)] = &[
 
 struct World {
     fixtures: Vec<Fixture>,
-    /// Agency id → (name, kind, whether it is the caller's own agency).
-    agencies: Vec<(Uuid, &'static str, &'static str, bool)>,
+    /// The partner-record sources: agency id, name, kind.
+    agencies: Vec<(Uuid, &'static str, &'static str)>,
 }
 
 async fn team_id(app: &TestApp, code: &str) -> Uuid {
@@ -119,7 +119,7 @@ fn days_ago(days: i64) -> NaiveDate {
 async fn new_child(
     app: &TestApp,
     label: &str,
-    agencies: &[(Uuid, &str, &str, bool)],
+    agencies: &[(Uuid, &str, &str)],
 ) -> (Uuid, Uuid, Uuid) {
     let person_id = Uuid::now_v7();
     person::ActiveModel {
@@ -194,7 +194,7 @@ async fn new_child(
     .insert(&app.db)
     .await
     .unwrap();
-    for (agency_id, name, _, _) in agencies {
+    for (agency_id, name, _) in agencies {
         partner_record::ActiveModel {
             id: Set(Uuid::now_v7()),
             agency_id: Set(*agency_id),
@@ -262,11 +262,11 @@ async fn build_world(app: &TestApp) -> World {
     let health = new_agency(app, "GP_PRACTICE", "Matrix health", None, Some("Z99979")).await;
     let own_group = new_agency(app, "VCS", "Matrix own group", None, Some(AGENCY_ODS)).await;
     let agencies = vec![
-        (own_school, SOURCES[0].0, SOURCES[0].1, true),
-        (other_school, SOURCES[1].0, SOURCES[1].1, false),
-        (police, SOURCES[2].0, SOURCES[2].1, false),
-        (health, SOURCES[3].0, SOURCES[3].1, false),
-        (own_group, SOURCES[4].0, SOURCES[4].1, true),
+        (own_school, SOURCES[0].0, SOURCES[0].1),
+        (other_school, SOURCES[1].0, SOURCES[1].1),
+        (police, SOURCES[2].0, SOURCES[2].1),
+        (health, SOURCES[3].0, SOURCES[3].1),
+        (own_group, SOURCES[4].0, SOURCES[4].1),
     ];
     let caller = new_practitioner(app, SUBJECT, council).await;
     let colleague = new_practitioner(app, "matrix-colleague", council).await;
@@ -452,7 +452,7 @@ fn expected_sources(policy: &Policy, role: Role, world: &World) -> BTreeSet<Stri
     world
         .agencies
         .iter()
-        .filter(|(_, name, kind, _)| {
+        .filter(|(_, name, kind)| {
             let by_source = match *kind {
                 "SCHOOL" => classes.contains(&FieldClass::PartnerRecordsEducation),
                 "POLICE_FORCE" => classes.contains(&FieldClass::PartnerRecordsPolice),
@@ -461,7 +461,7 @@ fn expected_sources(policy: &Policy, role: Role, world: &World) -> BTreeSet<Stri
             };
             by_source || (classes.contains(&FieldClass::PartnerRecordsOwn) && own(name))
         })
-        .map(|(_, name, _, _)| format!("Matrix {name}"))
+        .map(|(_, name, _)| format!("Matrix {name}"))
         .collect()
 }
 

@@ -335,6 +335,19 @@ async fn plan_changes_reach_only_subscribers_who_may_see_the_child() {
     inside
         .subscribe("plans", query, json!({ "childId": child_id }))
         .await;
+    // The locality manager reaches the child but not sensitive detail: the plan's category is
+    // withheld from its events as it would be from a query.
+    let locality_manager = app.token(Role::LocalityManager, Some("lm-south"), Some("S1"));
+    let mut manager_view = Client::connect(&app).await;
+    manager_view.init(&locality_manager).await;
+    manager_view
+        .subscribe(
+            "plans",
+            "subscription Plans($childId: ID!) { childPlanChanges(childId: $childId) {
+                id kind initialCategory } }",
+            json!({ "childId": child_id }),
+        )
+        .await;
 
     let manager = app.token(Role::TeamManager, Some("tm-s1"), Some("S1"));
     let started = app
@@ -375,11 +388,35 @@ async fn plan_changes_reach_only_subscribers_who_may_see_the_child() {
         "Continue"
     );
 
+    let withheld = manager_view
+        .next("plans", WAIT)
+        .await
+        .expect("the plan start reaches the locality manager");
+    assert_eq!(
+        withheld["data"]["childPlanChanges"]["id"], plan["id"],
+        "{withheld}"
+    );
+    assert!(
+        withheld["data"]["childPlanChanges"]["initialCategory"].is_null(),
+        "{withheld}"
+    );
+    let codes: Vec<&str> = withheld["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .filter_map(|e| e["extensions"]["code"].as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(codes, vec!["FORBIDDEN"], "{withheld}");
+
     assert_eq!(
         outside.next("plans", QUIET).await,
         None,
         "nothing reaches a subscriber outside the child's scope"
     );
+    manager_view.close().await;
     inside.close().await;
     outside.close().await;
 }
