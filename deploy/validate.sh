@@ -191,6 +191,9 @@ expect_refusal "a plaintext http issuer" "/oidc/issuer" \
   --set database.existingSecret=db --set oidc.issuer=http://login.example.org
 expect_refusal "a misspelt value" "additional properties 'replicas' not allowed" \
   --set database.existingSecret=db --set oidc.issuer=https://login.example.org --set replicas=3
+expect_refusal "a grace period shorter than the drain" "terminationGracePeriodSeconds must exceed" \
+  --set database.existingSecret=db --set oidc.issuer=https://login.example.org \
+  --set terminationGracePeriodSeconds=30
 
 # ---------------------------------------------------------------- canaries
 

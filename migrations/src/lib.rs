@@ -22,6 +22,7 @@ mod m20261124_000010_protect_audit;
 mod m20261124_000011_create_information_share;
 mod m20261124_000012_create_break_glass;
 mod m20261124_000013_create_rate_limit;
+mod m20261205_000001_create_job_lease;
 
 /// The familygraph migrator: every schema migration, oldest first.
 pub struct Migrator;
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000011_create_information_share::Migration),
             Box::new(m20261124_000012_create_break_glass::Migration),
             Box::new(m20261124_000013_create_rate_limit::Migration),
+            Box::new(m20261205_000001_create_job_lease::Migration),
         ]
     }
 }

@@ -180,6 +180,15 @@ async fn round_trip(db: &DatabaseConnection) -> Result<(), String> {
             ));
         }
 
+        // Undo `m20261205_000001_create_job_lease`: `job_lease` goes.
+        if !manager.has_table("job_lease").await.map_err(e)? {
+            return Err(format!("round {round}: job_lease missing after up"));
+        }
+        Migrator::down(db, Some(1)).await.map_err(e)?;
+        if manager.has_table("job_lease").await.map_err(e)? {
+            return Err(format!("round {round}: job_lease left after one step down"));
+        }
+
         // Undo `m20261124_000013_create_rate_limit`: `rate_limit_bucket` goes.
         if !manager.has_table("rate_limit_bucket").await.map_err(e)? {
             return Err(format!("round {round}: rate_limit_bucket missing after up"));

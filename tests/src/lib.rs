@@ -9,6 +9,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod otlp;
+pub mod server_process;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -20,9 +20,11 @@ mod api {
     mod places;
     mod policy_matrix;
     mod readme;
+    mod response_shape;
     mod scope;
     mod story;
     mod subscriptions;
+    mod telemetry;
     mod workflow;
     mod workload_statements;
 }

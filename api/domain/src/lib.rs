@@ -2,7 +2,7 @@
 //!
 //! - [`error`]: [`DomainError`], the one validation error, naming the input field.
 //! - [`identifiers`]: validated identifiers ([`NhsNumber`], [`Upn`], [`LsoaCode`],
-//!   [`SchoolUrn`], [`OdsCode`], [`CaseSystemId`]) and [`IdentifierKind`] with
+//!   [`SchoolUrn`], [`OdsCode`], [`CaseSystemId`], [`Postcode`]) and [`IdentifierKind`] with
 //!   [`identifiers::normalise`].
 //! - [`codes`]: code lists as enums — the DfE statutory codes used verbatim (CIN census
 //!   referral source, primary need, reason for closure, category of abuse, assessment
@@ -27,7 +27,7 @@ pub use code_enum::CodeEnum;
 pub use codes::*;
 pub use error::DomainError;
 pub use identifiers::{
-    CaseSystemId, IdentifierKind, LsoaCode, NhsNumber, OdsCode, SchoolUrn, Upn, normalise,
+    CaseSystemId, IdentifierKind, LsoaCode, NhsNumber, OdsCode, Postcode, SchoolUrn, Upn, normalise,
 };
 pub use policy::{FieldClass, Policy, PolicyError, Reaching, RecordScope, Relation};
 pub use principal::{Principal, Role};

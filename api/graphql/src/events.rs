@@ -135,6 +135,23 @@ impl EventFeed {
         receiver
     }
 
+    /// Stops the tailing task for good (a server shutting down): subscriptions already open
+    /// receive nothing more, and a later subscription does not start it again.
+    pub fn stop(&self) {
+        let stopped = self.inner.task.get_or_init(|| {
+            let runtime = self
+                .inner
+                .runtime
+                .clone()
+                .or_else(|| tokio::runtime::Handle::try_current().ok());
+            match runtime {
+                Some(runtime) => runtime.spawn(async {}),
+                None => tokio::spawn(async {}),
+            }
+        });
+        stopped.abort();
+    }
+
     /// Whether the tailing task has started and is still running.
     pub fn is_running(&self) -> bool {
         self.inner

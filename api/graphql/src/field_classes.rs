@@ -73,7 +73,7 @@ fn withheld(ctx: &ExtensionContext<'_>, type_name: &str, field: &str) -> Option<
 }
 
 /// The response path of a field, as errors carry it.
-fn path_of(node: &QueryPathNode<'_>) -> Vec<PathSegment> {
+pub(crate) fn path_of(node: &QueryPathNode<'_>) -> Vec<PathSegment> {
     match serde_json::to_value(node) {
         Ok(serde_json::Value::Array(segments)) => segments
             .into_iter()

@@ -10,6 +10,7 @@ pub mod context;
 pub mod error;
 pub mod events;
 pub mod field_classes;
+pub mod field_errors;
 pub mod global_id;
 pub mod limits;
 pub mod loaders;
@@ -21,7 +22,7 @@ pub mod query;
 pub mod subscription;
 pub mod types;
 
-use async_graphql::Schema;
+use async_graphql::{Schema, SchemaBuilder};
 
 pub use context::RequestContext;
 pub use error::{ApiError, ErrorCode};
@@ -46,14 +47,25 @@ pub fn build_schema() -> FamilyGraphSchema {
 /// [`Limits::check`] refuses deeper documents before they reach it); with introspection off,
 /// it answers no introspection and suggests no field names.
 pub fn build_schema_with(limits: &Limits) -> FamilyGraphSchema {
+    schema_builder(limits).finish()
+}
+
+/// The builder [`build_schema_with`] finishes, for a server that registers extensions of its
+/// own (telemetry) after the schema's.
+pub fn schema_builder(
+    limits: &Limits,
+) -> SchemaBuilder<query::Query, mutation::Mutation, subscription::Subscription> {
     let mut builder = Schema::build(
         query::Query::default(),
         mutation::Mutation::default(),
         subscription::Subscription,
     )
     .extension(subscription::PerEventContext)
+    // Before the field-class guard, so that the fields it refuses answer `null` too.
+    .extension(field_errors::FieldErrorsAsNull)
     .extension(field_classes::FieldClassGuard)
-    .limit_depth(limits.max_depth)
+    // Never below the introspection allowance, or GraphiQL's introspection query fails here.
+    .limit_depth(limits.max_depth.max(limits::MAX_INTROSPECTION_DEPTH))
     // Flat (one per field) cost: a backstop for subscriptions, which do not pass through
     // `Limits::check`; never lower than the page-aware cost that check computes.
     .limit_complexity(limits.max_cost)
@@ -62,7 +74,7 @@ pub fn build_schema_with(limits: &Limits) -> FamilyGraphSchema {
     if limits.introspection == Introspection::Off {
         builder = builder.disable_introspection().disable_suggestions();
     }
-    builder.finish()
+    builder
 }
 
 /// The schema in SDL, as `schema.graphql` holds it.

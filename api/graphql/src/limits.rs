@@ -50,6 +50,11 @@ impl Introspection {
     }
 }
 
+/// Deepest nesting allowed inside `__schema` / `__type`, whatever [`Limits::max_depth`] says:
+/// the introspection query of graphql-js (and so of GraphiQL and codegen tools) nests its
+/// `ofType` chain 15 levels deep. Introspection reads only the schema, never a record.
+pub const MAX_INTROSPECTION_DEPTH: usize = 16;
+
 /// Environment variable for [`Limits::max_depth`].
 pub const ENV_MAX_DEPTH: &str = "FAMILYGRAPH_MAX_DEPTH";
 /// Environment variable for [`Limits::max_cost`].
@@ -178,6 +183,7 @@ impl Limits {
             aliases: 0,
             directives: 0,
             introspection: false,
+            introspection_depth: 0,
             fragments: Vec::new(),
         };
         let mut depth = 0;
@@ -202,6 +208,13 @@ impl Limits {
             return too(format!(
                 "nested too deep ({depth} levels; at most {})",
                 self.max_depth
+            ));
+        }
+        let introspection_limit = self.max_depth.max(MAX_INTROSPECTION_DEPTH);
+        if walk.introspection_depth > introspection_limit {
+            return too(format!(
+                "introspection nested too deep ({} levels; at most {introspection_limit})",
+                walk.introspection_depth
             ));
         }
         if walk.aliases > self.max_aliases {
@@ -245,6 +258,8 @@ struct Walk<'a> {
     aliases: usize,
     directives: usize,
     introspection: bool,
+    /// Deepest nesting reached inside `__schema` / `__type` (not counted in the depth).
+    introspection_depth: usize,
     /// Fragments being expanded (cycle guard).
     fragments: Vec<&'a str>,
 }
@@ -330,7 +345,11 @@ impl<'a> Walk<'a> {
         self.directives += field.directives.len();
         let name = field.name.node.as_str();
         if name == "__schema" || name == "__type" {
+            // Held to MAX_INTROSPECTION_DEPTH instead of the depth limit.
             self.introspection = true;
+            let (depth, children) = self.selection_set(&field.selection_set.node, level + 1);
+            self.introspection_depth = self.introspection_depth.max(depth);
+            return (level + 1, 1usize.saturating_add(children));
         }
         let (depth, children) = self.selection_set(&field.selection_set.node, level + 1);
         let multiplier = self.page_size(field);
@@ -487,6 +506,37 @@ mod tests {
         }
         assert!(check(&limits, &format!("{{ {deep} }}")).is_err());
         assert!(check(&limits, "fragment F on Query { ...F } { ...F }").is_ok());
+    }
+
+    #[test]
+    fn introspection_may_nest_as_deep_as_graphiql_asks_but_no_deeper() {
+        let limits = Limits::default();
+        let of_type = |levels: usize| {
+            let mut chain = String::from("name");
+            for _ in 0..levels {
+                chain = format!("ofType {{ {chain} }}");
+            }
+            format!("{{ __schema {{ types {{ fields {{ type {{ {chain} }} }} }} }} }}")
+        };
+        // graphql-js's introspection query: 15 levels, beyond the depth limit of 12.
+        assert!(check(&limits, &of_type(10)).is_ok());
+        assert!(matches!(
+            check(&limits, &of_type(13)),
+            Err(LimitBreach::TooComplex(message)) if message.contains("introspection")
+        ));
+        // Record queries keep the depth limit, also beside introspection.
+        let mut deep = String::from("x");
+        for _ in 0..12 {
+            deep = format!("a {{ {deep} }}");
+        }
+        assert!(check(&limits, &format!("{{ __typename {deep} }}")).is_err());
+        assert!(
+            check(
+                &limits,
+                &format!("{{ __schema {{ queryType {{ name }} }} {deep} }}")
+            )
+            .is_err()
+        );
     }
 
     #[test]

@@ -60,6 +60,7 @@ where
     type Error = LoadError;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, E::Model>, LoadError> {
+        record_batch("by_id", keys.len());
         let key = primary_column::<E>()?;
         let rows = E::find()
             .filter(key.is_in(keys.iter().copied()))
@@ -91,6 +92,7 @@ where
     type Error = LoadError;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<E::Model>>, LoadError> {
+        record_batch("has_many", keys.len());
         let rows = E::find()
             .filter(self.column.is_in(keys.iter().copied()))
             .filter(self.scope.clone())
@@ -124,6 +126,7 @@ where
     type Error = LoadError;
 
     async fn load(&self, keys: &[String]) -> Result<HashMap<String, E::Model>, LoadError> {
+        record_batch("by_text", keys.len());
         let rows = E::find()
             .filter(self.column.is_in(keys.iter().cloned()))
             .filter(self.scope.clone())
@@ -134,6 +137,27 @@ where
             .filter_map(|row| string_of(row.get(self.column)).map(|key| (key, row)))
             .collect())
     }
+}
+
+/// `familygraph.dataloader.batch_size`: keys per batch, by loader. A no-op until the server
+/// installs a meter provider.
+fn record_batch(loader: &'static str, keys: usize) {
+    static BATCH_SIZE: std::sync::OnceLock<opentelemetry::metrics::Histogram<u64>> =
+        std::sync::OnceLock::new();
+    BATCH_SIZE
+        .get_or_init(|| {
+            opentelemetry::global::meter("familygraph")
+                .u64_histogram("familygraph.dataloader.batch_size")
+                .with_description("Keys per DataLoader batch, by loader.")
+                .with_boundaries(vec![
+                    1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0,
+                ])
+                .build()
+        })
+        .record(
+            keys as u64,
+            &[opentelemetry::KeyValue::new("familygraph.loader", loader)],
+        );
 }
 
 type Registry = HashMap<(TypeId, String), Arc<dyn Any + Send + Sync>>;
@@ -170,7 +194,10 @@ impl Loaders {
         {
             return loader;
         }
-        let loader = Arc::new(DataLoader::new(make(), tokio::spawn));
+        // The batch runs in its own task, inside the span of the resolver that started it.
+        let loader = Arc::new(DataLoader::new(make(), |batch| {
+            tokio::spawn(tracing::Instrument::in_current_span(batch))
+        }));
         registry.insert(key, loader.clone());
         loader
     }
@@ -235,6 +262,7 @@ impl Loader<Uuid> for CaseloadCount {
     type Error = LoadError;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, u64>, LoadError> {
+        record_batch("caseload_count", keys.len());
         let counted = Expr::col(involvement::Column::PersonId);
         let count = if self.distinct_children {
             Func::count_distinct(counted)
@@ -281,6 +309,7 @@ impl Loader<Uuid> for CaseloadPage {
         &self,
         keys: &[Uuid],
     ) -> Result<HashMap<Uuid, Vec<involvement::Model>>, LoadError> {
+        record_batch("caseload_page", keys.len());
         let mut window = WindowStatement::partition_by(involvement::Column::TeamId);
         window.order_by(involvement::Column::Id, Order::Asc);
         let mut ranked = Query::select();

@@ -68,6 +68,38 @@ fn object_types() -> BTreeMap<String, BTreeSet<String>> {
     types
 }
 
+/// Fields of classified types that `policy` may withhold from a caller who sees the record
+/// (their class differs from the record's) but that the schema declares non-null, as
+/// `Type.field`. The field-class guard answers a withheld field with `null` and a `FORBIDDEN`
+/// error; on a non-null field that `null` would spread to the nearest nullable parent, so such
+/// fields are nullable in the schema and this list stays empty for the built-in policy.
+pub fn withholdable_non_null_fields(policy: &Policy) -> Vec<String> {
+    let Ok(document) = parse_schema(crate::sdl()) else {
+        return vec!["the schema could not be read".to_owned()];
+    };
+    let mut found = Vec::new();
+    for definition in document.definitions {
+        let TypeSystemDefinition::Type(ty) = definition else {
+            continue;
+        };
+        let TypeKind::Object(object) = &ty.node.kind else {
+            continue;
+        };
+        let name = ty.node.name.node.as_str();
+        let Some(classes) = policy.type_classes(name) else {
+            continue;
+        };
+        for field in &object.fields {
+            let field_name = field.node.name.node.as_str();
+            let withholdable = policy.field_class(name, field_name) != Some(classes.record);
+            if withholdable && !field.node.ty.node.nullable {
+                found.push(format!("{name}.{field_name}"));
+            }
+        }
+    }
+    found
+}
+
 /// Every mismatch between `policy` and the schema, as sentences; empty when they fit.
 pub fn check(policy: &Policy) -> Vec<String> {
     let schema = object_types();
@@ -108,6 +140,24 @@ mod tests {
     fn the_builtin_policy_fits_the_schema() {
         let problems = check(&Policy::builtin().unwrap());
         assert!(problems.is_empty(), "{problems:#?}");
+    }
+
+    #[test]
+    fn every_field_the_builtin_policy_can_withhold_is_nullable() {
+        let policy = Policy::builtin().unwrap();
+        assert_eq!(withholdable_non_null_fields(&policy), Vec::<String>::new());
+        // The check sees a non-null field once the policy makes it withholdable.
+        let text = familygraph_domain::policy::BUILTIN_POLICY.replacen(
+            "identity = [\"id\", \"givenName\",",
+            "identity = [\"id\",",
+            1,
+        );
+        let narrowed = Policy::parse(&text).unwrap();
+        assert!(
+            withholdable_non_null_fields(&narrowed).contains(&"Person.givenName".to_owned()),
+            "{:?}",
+            withholdable_non_null_fields(&narrowed)
+        );
     }
 
     #[test]

@@ -92,8 +92,10 @@ impl CoreQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Global id.")] id: ID,
-    ) -> ApiResult<Node> {
-        node::resolve(request(ctx)?, "id", &id).await
+    ) -> ApiResult<Option<Node>> {
+        // Nullable, as Relay's Global Object Identification specifies: a missing record nulls
+        // this field, not the whole response.
+        node::resolve(request(ctx)?, "id", &id).await.map(Some)
     }
 
     /// Fetches up to 100 records by global id, in order; unknown or unreachable ids give `null`

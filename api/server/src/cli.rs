@@ -27,6 +27,10 @@ pub struct CommonArgs {
     /// Database URL (`postgres://…` or `sqlite://…`); default: the SQLite file in the data dir.
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
+    /// Configuration file (TOML; `familygraph config example` prints every key). Flags and
+    /// environment variables win over it.
+    #[arg(long, env = "FAMILYGRAPH_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
 }
 
 /// Subcommands.
@@ -48,6 +52,20 @@ pub enum Command {
     /// Check or print the access policy.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Work with the configuration file.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+/// `config` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print an example configuration file documenting every setting (as
+    /// `deploy/config.example.toml` holds it).
+    Example,
+    /// Check the configuration file (`--config` / `FAMILYGRAPH_CONFIG`) and list the settings
+    /// it gives (names only, never values).
+    Check,
 }
 
 /// `policy` subcommands. Without FILE they use the policy the server would load

@@ -1,5 +1,6 @@
 //! HTTP: `/graphql` (POST JSON; GET for queries only; GET with `Upgrade: websocket` for
-//! subscriptions over `graphql-transport-ws`), `/graphiql`, `/healthz`, `/readyz`.
+//! subscriptions over `graphql-transport-ws`), `/graphiql`, `/healthz`, `/readyz`, `/metrics`
+//! (Prometheus text; see [`crate::telemetry`]).
 //!
 //! Every `/graphql` request is authenticated before its body is even parsed; the audit rows for
 //! what it read are written before the response leaves, and if they cannot be written the
@@ -24,6 +25,7 @@ use sea_orm::DatabaseConnection;
 use serde_json::json;
 
 use crate::auth::Authenticator;
+use crate::lifecycle::Lifecycle;
 use crate::persisted::{
     DEFAULT_PERSISTED_QUERY_CACHE_SIZE, ENV_PERSISTED_QUERY_CACHE_SIZE, ENV_TRUSTED_DOCUMENTS,
     PersistedDocuments, TrustedDocuments,
@@ -92,11 +94,11 @@ impl Default for Hardening {
 }
 
 impl Hardening {
-    /// From the environment: [`Limits::from_env`], [`ENV_CORS_ORIGINS`],
+    /// From the environment and the configuration file ([`crate::settings::lookup`]): [`Limits::from_env`], [`ENV_CORS_ORIGINS`],
     /// [`ENV_RATE_LIMIT_PER_MINUTE`], [`ENV_RATE_LIMIT_STORE`], [`ENV_TRUSTED_DOCUMENTS`] (its
     /// manifests are loaded and validated here) and [`ENV_PERSISTED_QUERY_CACHE_SIZE`].
     pub fn from_env() -> Result<Self, String> {
-        Self::from_lookup(|key| std::env::var(key).ok())
+        Self::from_lookup(crate::settings::lookup)
     }
 
     /// From `lookup` (an environment).
@@ -196,6 +198,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/graphql", web::get().to(graphql_get))
         .route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz))
+        .route(
+            "/metrics",
+            web::get().to(crate::telemetry::prometheus::handler),
+        )
         .service(
             web::scope("/graphiql")
                 .guard(actix_web::guard::fn_guard(graphiql_enabled))
@@ -221,6 +227,25 @@ pub fn start_with(
     bind: &str,
     hardening: &Hardening,
 ) -> std::io::Result<(actix_web::dev::Server, SocketAddr)> {
+    start_serving(
+        state,
+        bind,
+        hardening,
+        Arc::new(Lifecycle::default()),
+        crate::lifecycle::DEFAULT_SHUTDOWN_TIMEOUT,
+    )
+}
+
+/// [`start_with`] under `lifecycle` (readiness, draining). Stopping the returned server
+/// gracefully (`ServerHandle::stop(true)`) lets in-flight requests finish for up to
+/// `shutdown_timeout`. The server does not watch for signals itself: `run::serve` does.
+pub fn start_serving(
+    state: AppState,
+    bind: &str,
+    hardening: &Hardening,
+    lifecycle: Arc<Lifecycle>,
+    shutdown_timeout: std::time::Duration,
+) -> std::io::Result<(actix_web::dev::Server, SocketAddr)> {
     // One event feed per server: it polls only once someone subscribes, and its task stops when
     // the server (the last holder of this handle) stops.
     let sources = web::Data::new(SubscriptionSources {
@@ -228,6 +253,8 @@ pub fn start_with(
         events: EventFeed::new(state.db.clone()),
         policy: state.policy.clone(),
     });
+    lifecycle.register_feed(sources.events.clone());
+    let lifecycle = web::Data::from(lifecycle);
     let guards = web::Data::new(Guards::new(hardening, &state.db).map_err(std::io::Error::other)?);
     if guards.rate_limiter.is_shared() {
         tracing::info!("rate limit shared through PostgreSQL (rate_limit_bucket)");
@@ -239,7 +266,11 @@ pub fn start_with(
             .app_data(state.clone())
             .app_data(sources.clone())
             .app_data(guards.clone())
+            .app_data(lifecycle.clone())
             .wrap(hardening.cors())
+            .wrap(actix_web::middleware::from_fn(
+                crate::telemetry::middleware::trace_request,
+            ))
             .wrap(
                 actix_web::middleware::DefaultHeaders::new()
                     .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
@@ -248,6 +279,8 @@ pub fn start_with(
             .configure(configure)
     })
     .workers(2)
+    .disable_signals()
+    .shutdown_timeout(shutdown_timeout.as_secs())
     .bind(bind)?;
     let address = server
         .addrs()
@@ -261,15 +294,32 @@ async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "ok" }))
 }
 
-async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    if familygraph_store::db::ping(&state.db).await {
-        HttpResponse::Ok().json(json!({ "status": "ready" }))
-    } else {
-        HttpResponse::ServiceUnavailable().json(json!({ "status": "database unavailable" }))
+/// Ready: not draining, the database answers, and (when the server checks them) every
+/// migration is applied. Otherwise 503 with the reason as `status`.
+async fn readyz(
+    state: web::Data<AppState>,
+    lifecycle: Option<web::Data<Lifecycle>>,
+) -> HttpResponse {
+    let default_lifecycle;
+    let lifecycle = match &lifecycle {
+        Some(lifecycle) => lifecycle.get_ref(),
+        None => {
+            default_lifecycle = Lifecycle::default();
+            &default_lifecycle
+        }
+    };
+    match lifecycle.readiness(&state.db).await {
+        Ok(()) => HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(json!({ "status": "ready" })),
+        Err(reason) => HttpResponse::ServiceUnavailable()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(json!({ "status": reason.status() })),
     }
 }
 
 fn error_body(code: &str, message: &str) -> serde_json::Value {
+    crate::telemetry::metrics::record_error_code(code);
     json!({ "errors": [{ "message": message, "extensions": { "code": code } }] })
 }
 
@@ -308,6 +358,7 @@ async fn graphql_get(
     state: web::Data<AppState>,
     guards: Option<web::Data<Guards>>,
     sources: Option<web::Data<SubscriptionSources>>,
+    lifecycle: Option<web::Data<Lifecycle>>,
     req: HttpRequest,
     payload: web::Payload,
 ) -> HttpResponse {
@@ -329,7 +380,7 @@ async fn graphql_get(
             ),
         );
     };
-    subscriptions(state, sources, guards, req, payload)
+    subscriptions(state, sources, guards, lifecycle, req, payload)
 }
 
 /// A `graphql-transport-ws` connection. The client authenticates in `connection_init` with
@@ -340,6 +391,7 @@ fn subscriptions(
     state: web::Data<AppState>,
     sources: web::Data<SubscriptionSources>,
     guards: Option<web::Data<Guards>>,
+    lifecycle: Option<web::Data<Lifecycle>>,
     req: HttpRequest,
     payload: web::Payload,
 ) -> HttpResponse {
@@ -369,11 +421,11 @@ fn subscriptions(
             Err(error) => Err(async_graphql::Error::new(format!("Forbidden: {error}"))),
         }
     };
-    async_graphql_actix_web::GraphQLSubscription::new(schema)
-        .with_data(data)
-        .on_connection_init(authenticate)
-        .start(&req, payload)
-        .unwrap_or_else(|error| error.error_response())
+    let draining = match &lifecycle {
+        Some(lifecycle) => lifecycle.draining(),
+        None => tokio::sync::watch::channel(false).1,
+    };
+    crate::subscription_socket::start(schema, data, authenticate, draining, &req, payload)
 }
 
 async fn graphql(
@@ -490,6 +542,7 @@ async fn graphql(
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());
     response.errors.iter_mut().for_each(assign_code);
+    crate::telemetry::metrics::record_errors(&response.errors);
 
     // The request's reads, with its correlation id; those reached through a break-glass grant
     // are marked with purpose `break_glass`.
@@ -521,8 +574,20 @@ async fn graphql(
     } else {
         StatusCode::OK
     };
-    match serde_json::to_value(&response) {
-        Ok(body) => respond(status, media_type, body),
+    // Serialized straight from the response, so that fields keep the order the document asked
+    // for (a `serde_json::Value` would sort them).
+    let body = if request_failed {
+        // A request that failed before execution (parse, validation, variable coercion) has no
+        // `data` entry at all (GraphQL over HTTP, "Request error").
+        serde_json::to_string(&json!({ "errors": response.errors }))
+    } else {
+        serde_json::to_string(&response)
+    };
+    match body {
+        Ok(body) => HttpResponse::build(status)
+            .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(media_type)))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .body(body),
         Err(error) => {
             let masked = familygraph_graphql::ApiError::internal(&error);
             respond(
@@ -550,6 +615,10 @@ fn assign_code(error: &mut ServerError) {
         } else {
             GRAPHQL_VALIDATION_FAILED
         }
+    } else if is_argument_coercion_error(&error.message) {
+        // An argument the schema's scalars refused as the field ran (an out-of-range `Int`, a
+        // `NaiveDate` that is not a date): the caller's input, not a fault of ours.
+        ErrorCode::BadUserInput.as_str()
     } else {
         let masked = familygraph_graphql::ApiError::internal(&error.message);
         error.message = masked.message();
@@ -558,6 +627,12 @@ fn assign_code(error: &mut ServerError) {
     let mut extensions = error.extensions.take().unwrap_or_default();
     extensions.set("code", code);
     error.extensions = Some(extensions);
+}
+
+/// Whether `message` is async-graphql's report of an argument value its input type refused
+/// (`Failed to parse "Int": …`, `Expected input type "NaiveDate", found …`).
+fn is_argument_coercion_error(message: &str) -> bool {
+    message.starts_with("Failed to parse \"") || message.starts_with("Expected input type \"")
 }
 
 fn parse_request(

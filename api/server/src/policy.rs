@@ -13,7 +13,7 @@ pub const ENV_POLICY: &str = "FAMILYGRAPH_POLICY";
 /// Loads `file`, else the file [`ENV_POLICY`] names, else the built-in policy; fails with every
 /// problem found when the policy does not parse or names types or fields the schema lacks.
 pub fn load(file: Option<&Path>) -> anyhow::Result<Policy> {
-    let from_env = std::env::var_os(ENV_POLICY).map(std::path::PathBuf::from);
+    let from_env = crate::settings::lookup(ENV_POLICY).map(std::path::PathBuf::from);
     let (policy, origin) = match file.map(Path::to_path_buf).or(from_env) {
         Some(path) => {
             let text = std::fs::read_to_string(&path)

@@ -6,11 +6,14 @@ use familygraph_store::seed::{self, SeedOptions};
 
 use crate::auth::{Authenticator, OidcConfig};
 use crate::cli::{
-    AuditCommand, Cli, Command, CommonArgs, PolicyCommand, SeedArgs, ServeArgs, TokenArgs,
+    AuditCommand, Cli, Command, CommonArgs, ConfigCommand, PolicyCommand, SeedArgs, ServeArgs,
+    TokenArgs,
 };
 use crate::config::DatabaseTarget;
 use crate::dev_issuer::{DevIssuer, TokenRequest};
 use crate::http::{self, AppState};
+use crate::lifecycle::{Lifecycle, MigrateMode, ServeSettings};
+use std::sync::Arc;
 
 /// Runs the command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -39,16 +42,54 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{}", familygraph_domain::policy::render_matrix(&policy));
             Ok(())
         }
+        Some(Command::Config(ConfigCommand::Example)) => {
+            print!("{}", crate::settings::example());
+            Ok(())
+        }
+        Some(Command::Config(ConfigCommand::Check)) => check_config(&cli.common),
     }
 }
 
+/// `config check`: the file was already loaded (and refused if invalid) before any command
+/// ran; list the settings it gives, never their values.
+fn check_config(common: &CommonArgs) -> anyhow::Result<()> {
+    let Some(path) = &common.config else {
+        bail!("no configuration file: pass --config PATH or set FAMILYGRAPH_CONFIG");
+    };
+    let values = crate::settings::FileValues::load(path)?;
+    let keys: Vec<String> = crate::settings::SETTINGS
+        .iter()
+        .filter(|setting| values.get(setting.env).is_some())
+        .map(|setting| {
+            let overridden = if std::env::var_os(setting.env).is_some() {
+                " (overridden by the environment)"
+            } else {
+                ""
+            };
+            format!("  {} ({}){overridden}", setting.path(), setting.env)
+        })
+        .collect();
+    println!(
+        "{}: valid, {} settings{}",
+        path.display(),
+        keys.len(),
+        if keys.is_empty() { "" } else { ":" }
+    );
+    for key in keys {
+        println!("{key}");
+    }
+    Ok(())
+}
+
 impl ServeArgs {
-    /// Serve options when no subcommand was given (environment, else defaults).
+    /// Serve options when no subcommand was given (environment, then the configuration file,
+    /// else defaults).
     pub fn from_env() -> Self {
         Self {
-            bind: std::env::var("FAMILYGRAPH_BIND").unwrap_or_else(|_| "127.0.0.1:8080".to_owned()),
-            force_dev_issuer: std::env::var("FAMILYGRAPH_FORCE_DEV_ISSUER")
-                .is_ok_and(|v| matches!(v.as_str(), "1" | "true" | "yes")),
+            bind: crate::settings::lookup("FAMILYGRAPH_BIND")
+                .unwrap_or_else(|| "127.0.0.1:8080".to_owned()),
+            force_dev_issuer: crate::settings::lookup("FAMILYGRAPH_FORCE_DEV_ISSUER")
+                .is_some_and(|v| crate::settings::is_true(&v)),
         }
     }
 }
@@ -56,12 +97,19 @@ impl ServeArgs {
 async fn connect(
     common: &CommonArgs,
 ) -> anyhow::Result<(DatabaseTarget, sea_orm::DatabaseConnection)> {
+    connect_pooled(common, &familygraph_store::db::PoolSettings::default()).await
+}
+
+async fn connect_pooled(
+    common: &CommonArgs,
+    pool: &familygraph_store::db::PoolSettings,
+) -> anyhow::Result<(DatabaseTarget, sea_orm::DatabaseConnection)> {
     let target = DatabaseTarget::resolve(common.database_url.as_deref(), &common.data_dir);
     if target.is_embedded() {
         std::fs::create_dir_all(&common.data_dir)
             .with_context(|| format!("creating data directory {}", common.data_dir.display()))?;
     }
-    let db = familygraph_store::db::connect(&target.url())
+    let db = familygraph_store::db::connect_with(&target.url(), pool)
         .await
         .with_context(|| format!("connecting to {}", target.redacted()))?;
     Ok((target, db))
@@ -215,11 +263,32 @@ async fn serve(common: &CommonArgs, args: &ServeArgs) -> anyhow::Result<()> {
     if oidc.is_some() && args.force_dev_issuer && !plan.dev_issuer {
         tracing::warn!("--force-dev-issuer is ignored: an OpenID issuer is configured");
     }
-    let (target, db) = connect(common).await?;
-    familygraph_store::db::migrate(&db)
-        .await
-        .context("migrating")?;
-    if target.is_embedded() && !seed::is_seeded(&db).await? {
+    let settings = ServeSettings::from_lookup(crate::settings::lookup)
+        .map_err(anyhow::Error::msg)
+        .context("reading the server settings")?;
+    let (target, mut db) = connect_pooled(common, &settings.pool).await?;
+    crate::telemetry::database::instrument(&mut db);
+    match settings.migrate {
+        MigrateMode::Auto => familygraph_store::db::migrate(&db)
+            .await
+            .context("migrating")?,
+        MigrateMode::Check => {
+            let pending = familygraph_store::db::pending_migrations(&db)
+                .await
+                .context("reading which migrations are applied")?;
+            if !pending.is_empty() {
+                tracing::warn!(
+                    pending = pending.len(),
+                    "migrations are pending; /readyz fails until the migration job applies them"
+                );
+            }
+        }
+        MigrateMode::Off => {}
+    }
+    if target.is_embedded()
+        && settings.migrate == MigrateMode::Auto
+        && !seed::is_seeded(&db).await?
+    {
         let started = std::time::Instant::now();
         if let Some(report) = seed::seed(&db, &SeedOptions::default()).await? {
             tracing::info!(
@@ -251,18 +320,68 @@ async fn serve(common: &CommonArgs, args: &ServeArgs) -> anyhow::Result<()> {
     }
     let policy = std::sync::Arc::new(crate::policy::load(None)?);
     let state = AppState {
-        schema: familygraph_graphql::build_schema_with(&hardening.limits),
+        schema: familygraph_graphql::schema_builder(&hardening.limits)
+            .extension(crate::telemetry::graphql::GraphqlTelemetry::from_env()?)
+            .finish(),
         db,
         authenticator,
         policy,
     };
     tracing::info!(limits = ?hardening, "request limits");
-    let (server, address) = http::start_with(state, &args.bind, &hardening)
-        .with_context(|| format!("binding {}", args.bind))?;
+    let lifecycle = Arc::new(Lifecycle::new(settings.migrate == MigrateMode::Check));
+    let (server, address) = http::start_serving(
+        state,
+        &args.bind,
+        &hardening,
+        lifecycle.clone(),
+        settings.shutdown_timeout,
+    )
+    .with_context(|| format!("binding {}", args.bind))?;
     tracing::info!(%address, database = %target.redacted(), "familygraph listening");
     eprintln!("familygraph: GraphiQL at http://{address}/graphiql");
-    server.await.context("serving")?;
+    let handle = server.handle();
+    let mut serving = tokio::spawn(server);
+    let signal = tokio::select! {
+        finished = &mut serving => {
+            // The server stopped by itself (it does not watch signals): report why.
+            finished.context("serving")?.context("serving")?;
+            return Ok(());
+        }
+        signal = shutdown_signal() => signal?,
+    };
+    tracing::info!(
+        %signal,
+        delay_s = settings.shutdown_delay.as_secs(),
+        timeout_s = settings.shutdown_timeout.as_secs(),
+        "shutting down: draining"
+    );
+    lifecycle.begin_draining();
+    if !settings.shutdown_delay.is_zero() {
+        tokio::time::sleep(settings.shutdown_delay).await;
+    }
+    handle.stop(true).await;
+    serving.await.context("serving")?.context("serving")?;
+    tracing::info!("familygraph stopped");
     Ok(())
+}
+
+/// Waits for SIGTERM or SIGINT (Ctrl-C); names the one that came.
+async fn shutdown_signal() -> anyhow::Result<&'static str> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut terminate = signal(SignalKind::terminate()).context("watching SIGTERM")?;
+        let mut interrupt = signal(SignalKind::interrupt()).context("watching SIGINT")?;
+        tokio::select! {
+            _ = terminate.recv() => Ok("SIGTERM"),
+            _ = interrupt.recv() => Ok("SIGINT"),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await.context("watching Ctrl-C")?;
+        Ok("Ctrl-C")
+    }
 }
 
 fn announce_dev_issuer(common: &CommonArgs) {

@@ -218,7 +218,27 @@ where
             .await?;
     }
     txn.commit().await?;
+    appended_counter().add(
+        records.len() as u64,
+        &[opentelemetry::KeyValue::new(
+            "familygraph.audit.action",
+            action.code(),
+        )],
+    );
     Ok(())
+}
+
+/// `familygraph.audit.appends`: audit rows appended (committed, or part of the caller's
+/// transaction), by action. A no-op until the server installs a meter provider.
+fn appended_counter() -> &'static opentelemetry::metrics::Counter<u64> {
+    static COUNTER: std::sync::OnceLock<opentelemetry::metrics::Counter<u64>> =
+        std::sync::OnceLock::new();
+    COUNTER.get_or_init(|| {
+        opentelemetry::global::meter("familygraph")
+            .u64_counter("familygraph.audit.appends")
+            .with_description("Audit rows appended, by action.")
+            .build()
+    })
 }
 
 fn active(row: audit_event::Model) -> audit_event::ActiveModel {

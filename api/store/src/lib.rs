@@ -10,6 +10,7 @@ pub mod children;
 pub mod db;
 pub mod entity;
 pub mod error;
+pub mod lease;
 pub mod measures;
 pub mod scope;
 pub mod seed;

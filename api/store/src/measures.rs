@@ -33,7 +33,7 @@ use crate::entity::{
     lsoa, plan, practitioner, referral, strategy_discussion, team, team_membership,
 };
 use crate::error::{StoreError, StoreResult};
-use crate::scope::{Scoped, persons};
+use crate::scope::{aggregated_over, persons_as_set};
 
 /// The change reason the store writes on a Family Help lead's involvement when the episode
 /// closes: the end of the work, not a hand-off.
@@ -405,7 +405,7 @@ async fn contacts_by_place(
             "n",
         )
         .add_group_by([decision])
-        .cond_where(contact::Entity::scope_condition(scope));
+        .cond_where(aggregated_over(scope, "Contact", contact::Column::PersonId));
     period.on_instants(
         &mut query,
         Expr::col((contact::Entity, contact::Column::ReceivedAt)),
@@ -454,7 +454,11 @@ async fn open_episodes_by_place(
             ))
             .is_null(),
         )
-        .cond_where(family_help_episode::Entity::scope_condition(scope));
+        .cond_where(aggregated_over(
+            scope,
+            "FamilyHelpEpisode",
+            family_help_episode::Column::PersonId,
+        ));
     for row in db.query_all(&query).await? {
         demand
             .entry(place_of(&row)?)
@@ -480,7 +484,7 @@ async fn open_plans_by_place(
         .expr_as(Expr::col((plan::Entity, plan::Column::Id)).count(), "n")
         .add_group_by([kind])
         .and_where(Expr::col((plan::Entity, plan::Column::EndedOn)).is_null())
-        .cond_where(plan::Entity::scope_condition(scope));
+        .cond_where(aggregated_over(scope, "Plan", plan::Column::PersonId));
     for row in db.query_all(&query).await? {
         let code: String = row.try_get("", "kind")?;
         let kind = PlanKind::from_code(&code).ok_or_else(|| corrupt("plan kind", &code))?;
@@ -518,7 +522,7 @@ async fn timeliness_by_locality(
             Expr::col((contact::Entity, contact::Column::DecidedAt)),
             "finished",
         )
-        .cond_where(contact::Entity::scope_condition(scope));
+        .cond_where(aggregated_over(scope, "Contact", contact::Column::PersonId));
     period.on_instants(&mut contacts, received);
 
     // Referral → the first assessment started on or after it to be authorised.
@@ -545,7 +549,11 @@ async fn timeliness_by_locality(
             Expr::SubQuery(None, Box::new(authorised.into())),
             "finished",
         )
-        .cond_where(referral::Entity::scope_condition(scope));
+        .cond_where(aggregated_over(
+            scope,
+            "Referral",
+            referral::Column::PersonId,
+        ));
     period.on_dates(&mut referrals, referral_on);
 
     // Strategy discussion → the first initial conference held on or after it.
@@ -579,7 +587,7 @@ async fn timeliness_by_locality(
             Expr::SubQuery(None, Box::new(conference.into())),
             "finished",
         )
-        .cond_where(persons(scope, strategy_discussion::Column::PersonId));
+        .cond_where(persons_as_set(scope, strategy_discussion::Column::PersonId));
     period.on_dates(&mut strategies, held_on);
 
     let mut out: HashMap<Option<Uuid>, Timeliness> = HashMap::new();
@@ -698,7 +706,11 @@ fn hand_off_rows(scope: &RecordScope, period: Period) -> SelectStatement {
         .and_where(
             Expr::col((involvement::Entity, involvement::Column::ChangeReason)).ne(EPISODE_CLOSED),
         )
-        .cond_where(involvement::Entity::scope_condition(scope));
+        .cond_where(aggregated_over(
+            scope,
+            "Involvement",
+            involvement::Column::PersonId,
+        ));
     period.on_dates(
         &mut query,
         Expr::col((involvement::Entity, involvement::Column::EndedOn)),
@@ -798,7 +810,11 @@ pub async fn caseloads(
     let practitioner_id = Expr::col((practitioner::Entity, practitioner::Column::Id));
     let open_in_scope = sea_orm::Condition::all()
         .add(Expr::col((involvement::Entity, involvement::Column::EndedOn)).is_null())
-        .add(involvement::Entity::scope_condition(scope));
+        .add(aggregated_over(
+            scope,
+            "Involvement",
+            involvement::Column::PersonId,
+        ));
     let mut query = Query::select();
     query
         .expr_as(practitioner_id.clone(), "practitioner_id")

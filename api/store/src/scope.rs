@@ -9,7 +9,9 @@
 
 use chrono::{Duration, Utc};
 use familygraph_domain::{AgencyLinkKind, PlanKind, Reaching, RecordScope};
-use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement, UnionType};
+use sea_orm::sea_query::{
+    DynIden, Expr, ExprTrait, IntoIden, JoinType, Query, SelectStatement, UnionType,
+};
 use sea_orm::{ColumnTrait, Condition, EntityTrait};
 
 use crate::entity::{
@@ -58,72 +60,77 @@ fn teams_in_locality_of(codes: &[String]) -> SelectStatement {
 
 /// Children whose case one of `teams` holds: an open involvement in the team, or — for children
 /// new to the service, until someone is allocated — a contact the front door routed to it.
-fn held_by(teams: SelectStatement) -> SelectStatement {
-    Query::select()
-        .column((involvement::Entity, involvement::Column::PersonId))
-        .from(involvement::Entity)
-        .and_where(involvement::Column::TeamId.in_subquery(teams.clone()))
-        .and_where(Expr::col((involvement::Entity, involvement::Column::EndedOn)).is_null())
-        .union(
-            UnionType::Distinct,
-            Query::select()
-                .column((contact::Entity, contact::Column::PersonId))
-                .from(contact::Entity)
-                .and_where(contact::Column::RoutedTeamId.in_subquery(teams))
-                .and_where(
-                    Expr::exists(
-                        Query::select()
-                            .expr(Expr::val(1))
-                            .from(involvement::Entity)
-                            .and_where(
-                                Expr::col((involvement::Entity, involvement::Column::PersonId))
-                                    .equals((contact::Entity, contact::Column::PersonId)),
-                            )
-                            .to_owned(),
-                    )
-                    .not(),
-                )
-                .to_owned(),
-        )
-        .to_owned()
-}
-
-/// `SELECT person_id` of the children one relation reaches.
-fn reached_by(reaching: &Reaching) -> SelectStatement {
-    match reaching {
-        Reaching::Allocated { subject } => Query::select()
+fn held_by(teams: SelectStatement) -> Vec<SelectStatement> {
+    vec![
+        Query::select()
             .column((involvement::Entity, involvement::Column::PersonId))
             .from(involvement::Entity)
-            .inner_join(
-                practitioner::Entity,
-                Expr::col((practitioner::Entity, practitioner::Column::Id))
-                    .equals((involvement::Entity, involvement::Column::PractitionerId)),
-            )
-            .and_where(
-                Expr::col((practitioner::Entity, practitioner::Column::Subject))
-                    .eq(subject.clone()),
-            )
+            .and_where(involvement::Column::TeamId.in_subquery(teams.clone()))
             .and_where(Expr::col((involvement::Entity, involvement::Column::EndedOn)).is_null())
             .to_owned(),
+        Query::select()
+            .column((contact::Entity, contact::Column::PersonId))
+            .from(contact::Entity)
+            .and_where(contact::Column::RoutedTeamId.in_subquery(teams))
+            .and_where(
+                Expr::exists(
+                    Query::select()
+                        .expr(Expr::val(1))
+                        .from(involvement::Entity)
+                        .and_where(
+                            Expr::col((involvement::Entity, involvement::Column::PersonId))
+                                .equals((contact::Entity, contact::Column::PersonId)),
+                        )
+                        .to_owned(),
+                )
+                .not(),
+            )
+            .to_owned(),
+    ]
+}
+
+/// `SELECT person_id` of the children one relation reaches, one sub-select per way it reaches
+/// them (the children reached are those any of them selects). Every sub-select names its
+/// single column `person_id`.
+fn reached_by(reaching: &Reaching) -> Vec<SelectStatement> {
+    match reaching {
+        Reaching::Allocated { subject } => vec![
+            Query::select()
+                .column((involvement::Entity, involvement::Column::PersonId))
+                .from(involvement::Entity)
+                .inner_join(
+                    practitioner::Entity,
+                    Expr::col((practitioner::Entity, practitioner::Column::Id))
+                        .equals((involvement::Entity, involvement::Column::PractitionerId)),
+                )
+                .and_where(
+                    Expr::col((practitioner::Entity, practitioner::Column::Subject))
+                        .eq(subject.clone()),
+                )
+                .and_where(Expr::col((involvement::Entity, involvement::Column::EndedOn)).is_null())
+                .to_owned(),
+        ],
         Reaching::Teams(codes) => held_by(teams_by_code(codes)),
         Reaching::Localities(codes) => held_by(teams_in_locality_of(codes)),
         Reaching::FrontDoorQueue { recent_days } => {
             let since = Utc::now() - Duration::days(i64::from(*recent_days));
-            Query::select()
-                .column(contact::Column::PersonId)
-                .from(contact::Entity)
-                .cond_where(
-                    Condition::any()
-                        .add(contact::Column::TriageDecision.is_null())
-                        .add(contact::Column::DecidedAt.gte(since)),
-                )
-                .to_owned()
+            vec![
+                Query::select()
+                    .column(contact::Column::PersonId)
+                    .from(contact::Entity)
+                    .cond_where(
+                        Condition::any()
+                            .add(contact::Column::TriageDecision.is_null())
+                            .add(contact::Column::DecidedAt.gte(since)),
+                    )
+                    .to_owned(),
+            ]
         }
-        Reaching::OnRoll(urn) => linked_to_agency(
+        Reaching::OnRoll(urn) => vec![linked_to_agency(
             agency::Column::Urn.eq(urn.clone()),
             &[AgencyLinkKind::OnRoll],
-        ),
-        Reaching::WorkingWith(reference) => linked_to_agency(
+        )],
+        Reaching::WorkingWith(reference) => vec![linked_to_agency(
             Expr::col(agency::Column::OdsCode)
                 .eq(reference.clone())
                 .or(Expr::col(agency::Column::Urn).eq(reference.clone())),
@@ -132,34 +139,30 @@ fn reached_by(reaching: &Reaching) -> SelectStatement {
                 AgencyLinkKind::RegisteredPatient,
                 AgencyLinkKind::OnRoll,
             ],
-        ),
+        )],
         Reaching::ActiveChildProtection => {
             let recent = Utc::now().date_naive() - Duration::days(30);
-            Query::select()
-                .column(section47_enquiry::Column::PersonId)
-                .from(section47_enquiry::Entity)
-                .and_where(section47_enquiry::Column::ConcludedOn.is_null())
-                .union(
-                    UnionType::Distinct,
-                    Query::select()
-                        .column(plan::Column::PersonId)
-                        .from(plan::Entity)
-                        .and_where(plan::Column::Kind.eq(PlanKind::ChildProtection.code()))
-                        .and_where(plan::Column::EndedOn.is_null())
-                        .to_owned(),
-                )
-                .union(
-                    UnionType::Distinct,
-                    Query::select()
-                        .column(strategy_discussion::Column::PersonId)
-                        .from(strategy_discussion::Entity)
-                        .and_where(strategy_discussion::Column::HeldOn.gte(recent))
-                        .to_owned(),
-                )
-                .to_owned()
+            vec![
+                Query::select()
+                    .column(section47_enquiry::Column::PersonId)
+                    .from(section47_enquiry::Entity)
+                    .and_where(section47_enquiry::Column::ConcludedOn.is_null())
+                    .to_owned(),
+                Query::select()
+                    .column(plan::Column::PersonId)
+                    .from(plan::Entity)
+                    .and_where(plan::Column::Kind.eq(PlanKind::ChildProtection.code()))
+                    .and_where(plan::Column::EndedOn.is_null())
+                    .to_owned(),
+                Query::select()
+                    .column(strategy_discussion::Column::PersonId)
+                    .from(strategy_discussion::Entity)
+                    .and_where(strategy_discussion::Column::HeldOn.gte(recent))
+                    .to_owned(),
+            ]
         }
         Reaching::BreakGlass { subject } => {
-            crate::break_glass::granted_children(subject, Utc::now())
+            vec![crate::break_glass::granted_children(subject, Utc::now())]
         }
     }
 }
@@ -185,65 +188,131 @@ fn linked_to_agency(which: impl Into<Condition>, kinds: &[AgencyLinkKind]) -> Se
         .to_owned()
 }
 
-/// The children a scope reaches, as sub-selects.
+/// The children a scope reaches, as sub-selects of `person_id`.
 enum Reach {
     /// Every child.
     All,
     /// No child.
     Nobody,
-    /// The children `direct` selects; `families`: those of them whose families (and fellow
-    /// members) are reached too.
+    /// The children any of `direct` selects; `families`: those of them whose families (and
+    /// fellow members) are reached too (none if empty).
     Some {
-        direct: Box<SelectStatement>,
-        families: Option<Box<SelectStatement>>,
+        direct: Vec<SelectStatement>,
+        families: Vec<SelectStatement>,
     },
-}
-
-fn unite(into: &mut Option<SelectStatement>, more: SelectStatement) {
-    match into {
-        None => *into = Some(more),
-        Some(select) => {
-            select.union(UnionType::Distinct, more);
-        }
-    }
 }
 
 fn reach(scope: &RecordScope) -> Reach {
     if scope.is_everything() {
         return Reach::All;
     }
-    let mut direct = None;
-    let mut families = None;
+    let mut direct = Vec::new();
+    let mut families = Vec::new();
     for reaching in scope.reaching() {
-        let select = reached_by(reaching);
+        let selects = reached_by(reaching);
         if reaching.reaches_families() {
-            unite(&mut families, select.clone());
+            families.extend(selects.iter().cloned());
         }
-        unite(&mut direct, select);
+        direct.extend(selects);
     }
-    match direct {
-        None => Reach::Nobody,
-        Some(direct) => Reach::Some {
-            direct: Box::new(direct),
-            families: families.map(Box::new),
-        },
+    if direct.is_empty() {
+        Reach::Nobody
+    } else {
+        Reach::Some { direct, families }
     }
 }
 
-/// `SELECT family_id` of the families with a reachable child.
-fn reachable_families(children: SelectStatement) -> SelectStatement {
-    Query::select()
+/// A column reference qualified with its table, so that inside a sub-select it names the outer
+/// query's row rather than a same-named column of an inner table.
+type ColumnRef = (DynIden, DynIden);
+
+fn qualified<C: ColumnTrait>(column: C) -> ColumnRef {
+    (column.entity_name(), column.into_iden())
+}
+
+/// The person in `person` is one that one of `children` selects — written as correlated
+/// `EXISTS (SELECT 1 FROM (child select) AS reach WHERE reach.person_id = <person>)`, one per
+/// sub-select, so the database probes each for the row at hand (an index look-up on the
+/// person id) rather than building the whole reachable set for every statement.
+fn reached(children: &[SelectStatement], person: &ColumnRef) -> Condition {
+    if children.is_empty() {
+        return nothing();
+    }
+    children.iter().fold(Condition::any(), |any, select| {
+        any.add(Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from_subquery(select.clone(), "reach")
+                .and_where(Expr::col(("reach", "person_id")).equals(person.clone()))
+                .to_owned(),
+        ))
+    })
+}
+
+/// The person in `person` is a member of a family with a child one of `children` selects:
+/// `EXISTS (SELECT 1 FROM family_member AS member JOIN family_member AS kin ON kin.family_id =
+/// member.family_id WHERE member.person_id = <person> AND <kin.person_id is reached>)`.
+fn in_reached_family(children: &[SelectStatement], person: &ColumnRef) -> Condition {
+    let kin_person: ColumnRef = (
+        "kin".into_iden(),
+        family_member::Column::PersonId.into_iden(),
+    );
+    Condition::all().add(Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from_as(family_member::Entity, "member")
+            .join_as(
+                JoinType::InnerJoin,
+                family_member::Entity,
+                "kin",
+                Expr::col(("kin", family_member::Column::FamilyId))
+                    .equals(("member", family_member::Column::FamilyId)),
+            )
+            .and_where(
+                Expr::col(("member", family_member::Column::PersonId)).equals(person.clone()),
+            )
+            .cond_where(reached(children, &kin_person))
+            .to_owned(),
+    ))
+}
+
+/// Condition on a column holding a person id: the person is a reachable child, or a member of a
+/// family with one (for relations that reach families).
+pub fn persons<C: ColumnTrait>(scope: &RecordScope, person_id: C) -> Condition {
+    match reach(scope) {
+        Reach::All => Condition::all(),
+        Reach::Nobody => nothing(),
+        Reach::Some { direct, families } => {
+            let person = qualified(person_id);
+            let mut any = reached(&direct, &person);
+            if !families.is_empty() {
+                any = any.add(in_reached_family(&families, &person));
+            }
+            any
+        }
+    }
+}
+
+/// The reachable set united into one `SELECT person_id … UNION …` (nothing to unite: `None`).
+fn united(selects: &[SelectStatement]) -> Option<SelectStatement> {
+    let mut selects = selects.iter().cloned();
+    let mut first = selects.next()?;
+    for more in selects {
+        first.union(UnionType::Distinct, more);
+    }
+    Some(first)
+}
+
+/// `SELECT person_id` of everyone in the families with a child `children` selects.
+fn members_of_reached_families(children: SelectStatement) -> SelectStatement {
+    let families = Query::select()
         .column((family_member::Entity, family_member::Column::FamilyId))
         .from(family_member::Entity)
         .and_where(
             Expr::col((family_member::Entity, family_member::Column::PersonId))
                 .in_subquery(children),
         )
-        .to_owned()
-}
-
-/// `SELECT person_id` of everyone in the families with a reachable child.
-fn members_of(families: SelectStatement) -> SelectStatement {
+        .to_owned();
     Query::select()
         .column((family_member::Entity, family_member::Column::PersonId))
         .from(family_member::Entity)
@@ -254,37 +323,68 @@ fn members_of(families: SelectStatement) -> SelectStatement {
         .to_owned()
 }
 
-/// Condition on a column holding a person id: the person is a reachable child, or a member of a
-/// family with one (for relations that reach families).
-pub fn persons<C: ColumnTrait>(scope: &RecordScope, person_id: C) -> Condition {
+/// The same rows as [`persons`], written as `person_id IN (reachable set)`: the database builds
+/// the set once per statement and hashes it. Slower than [`persons`]' per-row probes when a
+/// statement looks up a few ids (a loader), much faster when it aggregates over whole tables
+/// (the measures), where probing would run once per row of the table.
+pub(crate) fn persons_as_set<C: ColumnTrait>(scope: &RecordScope, person_id: C) -> Condition {
     match reach(scope) {
         Reach::All => Condition::all(),
         Reach::Nobody => nothing(),
         Reach::Some { direct, families } => {
-            let mut any = Condition::any().add(person_id.in_subquery(*direct));
-            if let Some(children) = families {
-                any = any.add(person_id.in_subquery(members_of(reachable_families(*children))));
+            let person = qualified(person_id);
+            let mut any = Condition::any();
+            if let Some(direct) = united(&direct) {
+                any = any.add(Expr::col(person.clone()).in_subquery(direct));
+            }
+            if let Some(families) = united(&families) {
+                any = any.add(Expr::col(person).in_subquery(members_of_reached_families(families)));
             }
             any
         }
     }
 }
 
+/// The scope of a record type held per person (`record` as the policy names it), in the set
+/// form of [`persons_as_set`], for statements that aggregate over whole tables.
+pub(crate) fn aggregated_over<C: ColumnTrait>(
+    scope: &RecordScope,
+    record: &str,
+    person_id: C,
+) -> Condition {
+    unless_hidden(scope, record, persons_as_set(scope, person_id))
+}
+
 /// Condition on a column holding a family id: the family has a child reached through a
-/// relation that reaches families.
+/// relation that reaches families — `EXISTS (SELECT 1 FROM family_member AS kin WHERE
+/// kin.family_id = <family> AND <kin.person_id is reached>)`.
 pub fn families<C: ColumnTrait>(scope: &RecordScope, family_id: C) -> Condition {
     match reach(scope) {
         Reach::All => Condition::all(),
-        Reach::Some {
-            families: Some(children),
-            ..
-        } => Condition::all().add(family_id.in_subquery(reachable_families(*children))),
+        Reach::Some { families, .. } if !families.is_empty() => {
+            let kin_person: ColumnRef = (
+                "kin".into_iden(),
+                family_member::Column::PersonId.into_iden(),
+            );
+            Condition::all().add(Expr::exists(
+                Query::select()
+                    .expr(Expr::val(1))
+                    .from_as(family_member::Entity, "kin")
+                    .and_where(
+                        Expr::col(("kin", family_member::Column::FamilyId))
+                            .equals(qualified(family_id)),
+                    )
+                    .cond_where(reached(&families, &kin_person))
+                    .to_owned(),
+            ))
+        }
         _ => nothing(),
     }
 }
 
 /// Condition on a column holding the id of a record owned by a person (plan, assessment...):
-/// `owner` is the id column, `sub` selects the owner's person id from the owning table.
+/// `owner` is the id column, and the owning record (`owning_id` in `owning`) must belong to a
+/// person in scope — `EXISTS (SELECT 1 FROM owning WHERE owning.id = <owner> AND <persons>)`.
 fn owned_by_person<C: ColumnTrait, E: EntityTrait, P: ColumnTrait>(
     scope: &RecordScope,
     owner: C,
@@ -295,12 +395,14 @@ fn owned_by_person<C: ColumnTrait, E: EntityTrait, P: ColumnTrait>(
     if scope.is_everything() {
         return Condition::all();
     }
-    let mut visible = Query::select();
-    visible
-        .column(owning_id)
-        .from(owning)
-        .cond_where(persons(scope, owning_person));
-    Condition::all().add(owner.in_subquery(visible.to_owned()))
+    Condition::all().add(Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(owning)
+            .and_where(Expr::col(qualified(owning_id)).equals(qualified(owner)))
+            .cond_where(persons(scope, owning_person))
+            .to_owned(),
+    ))
 }
 
 /// Every entity says how the caller's scope restricts it. Reference data (places, teams,
@@ -381,14 +483,18 @@ impl Scoped for network_member::Entity {
             return unless_hidden(scope, "NetworkMember", Condition::all());
         }
         let visible = Query::select()
-            .column(family_network::Column::Id)
+            .expr(Expr::val(1))
             .from(family_network::Entity)
+            .and_where(
+                Expr::col(qualified(family_network::Column::Id))
+                    .equals(qualified(network_member::Column::FamilyNetworkId)),
+            )
             .cond_where(families(scope, family_network::Column::FamilyId))
             .to_owned();
         unless_hidden(
             scope,
             "NetworkMember",
-            Condition::all().add(network_member::Column::FamilyNetworkId.in_subquery(visible)),
+            Condition::all().add(Expr::exists(visible)),
         )
     }
 }
@@ -437,5 +543,56 @@ impl Scoped for plan_review::Entity {
             "PlanReview",
             unless_hidden(scope, "Plan.reviews", owned),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use familygraph_domain::{Reaching, RecordScope};
+    use sea_orm::{DbBackend, EntityTrait, QueryFilter, QueryTrait};
+
+    use super::Scoped;
+    use crate::entity::{family_member, involvement, person, plan_goal};
+
+    fn social_worker() -> RecordScope {
+        RecordScope::new(
+            false,
+            vec![
+                Reaching::Allocated {
+                    subject: "sw-s1-01".into(),
+                },
+                Reaching::Teams(vec!["S1".into()]),
+            ],
+            BTreeSet::new(),
+            Vec::new(),
+        )
+    }
+
+    fn sql<E: EntityTrait + Scoped>(backend: DbBackend) -> String {
+        E::find()
+            .filter(E::scope_condition(&social_worker()))
+            .build(backend)
+            .to_string()
+    }
+
+    #[test]
+    fn scope_is_a_correlated_probe_on_the_outer_row_not_a_set_to_build() {
+        for backend in [DbBackend::Postgres, DbBackend::Sqlite] {
+            let persons = sql::<person::Entity>(backend);
+            println!("{persons}");
+            assert!(persons.contains(r#""reach"."person_id" = "person"."id""#));
+            assert!(persons.contains(r#""member"."person_id" = "person"."id""#));
+            assert!(!persons.contains(r#""person"."id" IN (SELECT"#));
+            // The outer table's own name inside the sub-select still means the outer row.
+            let involvements = sql::<involvement::Entity>(backend);
+            assert!(involvements.contains(r#""reach"."person_id" = "involvement"."person_id""#));
+            let members = sql::<family_member::Entity>(backend);
+            assert!(members.contains(r#""kin"."family_id" = "family_member"."family_id""#));
+            let goals = sql::<plan_goal::Entity>(backend);
+            assert!(goals.contains(r#""plan"."id" = "plan_goal"."plan_id""#));
+            assert!(!goals.contains(" IN (SELECT \"plan\".\"id\""));
+        }
     }
 }

@@ -420,3 +420,58 @@ async fn plan_changes_reach_only_subscribers_who_may_see_the_child() {
     inside.close().await;
     outside.close().await;
 }
+
+/// Replicas are stateless: a mutation served by one reaches a subscriber connected to another,
+/// because each replica tails the shared outbox table. On PostgreSQL this is the production
+/// shape (two servers, one database); on SQLite the two servers share one file.
+#[tokio::test]
+async fn a_mutation_on_one_replica_reaches_a_subscriber_on_another() {
+    let first = TestApp::start().await;
+    let second = first.replica(familygraph::http::Hardening::default()).await;
+    let watcher = second.token(Role::FrontDoorOfficer, Some("sw-ifd-watch"), Some("IFD"));
+    let officer = first.token(Role::FrontDoorOfficer, Some("sw-ifd-01"), Some("IFD"));
+
+    let mut client = Client::connect(&second).await;
+    client.init(&watcher).await;
+    client
+        .subscribe(
+            "queue",
+            "subscription Queue { frontDoorQueue { id source child { givenName } } }",
+            json!({}),
+        )
+        .await;
+
+    let recorded = first
+        .graphql(
+            Some(&officer),
+            RECORD_CONTACT,
+            json!({ "input": {
+                "source": "HEALTH_VISITOR", "recordedBy": "Health visitor, a community team",
+                "presentingConcern": "Missed developmental review.",
+                "child": {
+                    "givenName": "Rowan", "familyName": "Replicated", "dateOfBirth": "2022-02-02", "sex": "MALE",
+                    "address": { "line1": "2 Example Row", "town": "Crewe", "postcode": "CW1 0ZZ", "lsoaCode": "E01018445" }
+                },
+                "family": { "name": "The Replicated family" }
+            } }),
+        )
+        .await;
+    let contact = recorded.data()["recordContact"]["contact"].clone();
+    assert!(contact["id"].is_string(), "{}", recorded.body);
+
+    let delivered = client
+        .next("queue", WAIT)
+        .await
+        .expect("the other replica delivered the contact");
+    assert_eq!(
+        delivered["data"]["frontDoorQueue"]["id"], contact["id"],
+        "{delivered}"
+    );
+    assert_eq!(
+        delivered["data"]["frontDoorQueue"]["child"]["givenName"],
+        "Rowan"
+    );
+    // Delivered once, not once per replica.
+    assert!(client.next("queue", QUIET).await.is_none());
+    client.close().await;
+}

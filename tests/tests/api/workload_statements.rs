@@ -20,6 +20,8 @@ const W4_TRIAGE_CONTACT: &str = include_str!("../../../bench/workloads/w4_triage
 const W5_SEARCH_BY_NAME: &str = include_str!("../../../bench/workloads/w5_search_by_name.graphql");
 const W5_SEARCH_BY_IDENTIFIER: &str =
     include_str!("../../../bench/workloads/w5_search_by_identifier.graphql");
+const W6_SCHOOL_PARTNER_VIEW: &str =
+    include_str!("../../../bench/workloads/w6_school_partner_view.graphql");
 
 // Bounds: the most measured on SQLite and PostgreSQL over the 300-child data set, plus a margin
 // of two or three for a level split across two loader batches. Each count includes the
@@ -43,6 +45,11 @@ const W4_TRIAGE_BOUND: usize = 13;
 const W5_NAME_BOUND: usize = 8;
 /// W5 find by identifier: 5 measured.
 const W5_IDENTIFIER_BOUND: usize = 7;
+/// W6 school partner view: 10 to 12 measured, for a school with 3 or 43 children on its roll
+/// and a page of 5 or 50 (the lead practitioner, their team and the open plans are batched
+/// loads: one level more when some child on the page has a lead). Up to 17 seen on a starved
+/// CPU, where a level splits across loader batches; a per-child load would be 50 or more.
+const W6_BOUND: usize = 18;
 
 /// What one workload request cost.
 struct Run {
@@ -335,4 +342,103 @@ async fn w5_search_statements_do_not_grow_with_the_matches() {
         "S1's social worker finds the story child"
     );
     assert_within("W5 find by identifier", &r, W5_IDENTIFIER_BOUND);
+}
+
+/// Every school with children on its roll now, and how many (from the database, not the API).
+async fn schools_on_roll(app: &TestApp) -> Vec<(String, i64)> {
+    let reply = app
+        .graphql(
+            Some(&app.admin_token()),
+            "{ children(first: 100) { edges { node { agencyLinks { kind endedOn agency { urn } } } } } }",
+            json!({}),
+        )
+        .await;
+    let mut urns: Vec<String> = reply.data()["children"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|e| e["node"]["agencyLinks"].as_array().unwrap().clone())
+        .filter(|l| l["kind"] == "ON_ROLL" && l["endedOn"].is_null())
+        .filter_map(|l| l["agency"]["urn"].as_str().map(str::to_owned))
+        .collect();
+    urns.sort();
+    urns.dedup();
+    let mut schools = Vec::new();
+    for urn in urns {
+        let on_roll = app
+            .count(&format!(
+                "SELECT COUNT(DISTINCT l.person_id) FROM agency_link l JOIN agency a ON a.id = l.agency_id
+                 WHERE a.urn = '{urn}' AND l.kind = 'ON_ROLL' AND l.ended_on IS NULL"
+            ))
+            .await;
+        schools.push((urn, on_roll));
+    }
+    schools.sort_by_key(|(_, n)| *n);
+    schools
+}
+
+#[tokio::test]
+async fn w6_school_partner_view_statements_do_not_grow_with_the_roll_or_the_page() {
+    let app = TestApp::start().await;
+    let schools = schools_on_roll(&app).await;
+    let (small_urn, small_roll) = schools.first().cloned().expect("a school has children");
+    let (large_urn, large_roll) = schools.last().cloned().expect("a school has children");
+    assert!(
+        large_roll > 5 && large_roll > small_roll,
+        "the schools' rolls differ: {schools:?}"
+    );
+    let mut allocated = 0;
+    let mut open_plans = 0;
+    for (urn, roll) in [(&small_urn, small_roll), (&large_urn, large_roll)] {
+        // A client-credentials token of the school's MIS integration, carrying its URN.
+        let token = app.client_token(
+            "school-mis-integration",
+            Role::SchoolMisIntegration,
+            "mis-vendor",
+            Some(urn),
+        );
+        run(&app, &token, W6_SCHOOL_PARTNER_VIEW, json!({ "first": 1 })).await;
+        for first in [5, 50] {
+            let r = run(
+                &app,
+                &token,
+                W6_SCHOOL_PARTNER_VIEW,
+                json!({ "first": first }),
+            )
+            .await;
+            let children = &r.data["children"];
+            assert_eq!(children["totalCount"], json!(roll), "{urn}: only its roll");
+            let edges = children["edges"].as_array().unwrap();
+            assert_eq!(
+                edges.len() as i64,
+                roll.min(first),
+                "{urn}: a page of {first}"
+            );
+            for edge in edges {
+                let view = &edge["node"]["partnerView"];
+                if view["leadPractitionerAllocated"] == json!(true) {
+                    allocated += 1;
+                    assert!(view["leadPractitioner"]["name"].is_string(), "{view}");
+                } else {
+                    assert!(view["leadPractitioner"].is_null(), "{view}");
+                }
+                if view["hasOpenPlan"] == json!(true) {
+                    open_plans += 1;
+                }
+            }
+            assert_within(
+                &format!(
+                    "W6 school partner view {urn} (roll {roll}, first {first}, {} shown)",
+                    edges.len()
+                ),
+                &r,
+                W6_BOUND,
+            );
+        }
+    }
+    assert!(
+        allocated > 0,
+        "some child on a roll has a lead practitioner"
+    );
+    assert!(open_plans > 0, "some child on a roll has an open plan");
 }

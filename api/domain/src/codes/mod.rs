@@ -6,6 +6,7 @@
 
 mod characteristics;
 mod cin;
+mod health;
 mod network;
 mod organisation;
 mod partner;
@@ -14,6 +15,7 @@ mod work;
 
 pub use characteristics::{Disability, Ethnicity, Sex, UpnUnknown};
 pub use cin::{AssessmentFactor, CategoryOfAbuse, ClosureReason, PrimaryNeed, ReferralSource};
+pub use health::NhsNumberVerificationStatus;
 pub use network::{FgdmResponse, FgdmStage, SupportPackageKind};
 pub use organisation::{AgencyKind, AreaKind, InvolvementRole, PractitionerRole, TeamKind};
 pub use partner::{LawfulBasis, PartnerRecordKind, ShareDecision};

@@ -1,5 +1,5 @@
-//! Validated identifiers: NHS number, UPN, LSOA code, school URN, ODS code and the case
-//! system's person id, plus [`IdentifierKind`] for the `person_identifier` table.
+//! Validated identifiers: NHS number, UPN, LSOA code, school URN, ODS code, postcode and the
+//! case system's person id, plus [`IdentifierKind`] for the `person_identifier` table.
 //!
 //! Every identifier is a newtype over its canonical string with
 //! `parse(field, raw) -> Result<Self, DomainError>` (the error names `field`), `as_str()`,
@@ -7,10 +7,12 @@
 
 mod nhs_number;
 mod others;
+mod postcode;
 mod upn;
 
 pub use nhs_number::NhsNumber;
 pub use others::{CaseSystemId, LsoaCode, OdsCode, SchoolUrn};
+pub use postcode::Postcode;
 pub use upn::Upn;
 
 use crate::code_enum::code_enum;

@@ -295,7 +295,7 @@ impl Assessment {
         self.0.outcome.as_deref()
     }
     /// Factors identified (CIN assessment factor codes).
-    async fn factors(&self, ctx: &Context<'_>) -> ApiResult<Vec<AssessmentFactor>> {
+    async fn factors(&self, ctx: &Context<'_>) -> ApiResult<Option<Vec<AssessmentFactor>>> {
         let rows = request(ctx)?
             .loaders
             .has_many::<assessment_factor::Entity>(assessment_factor::Column::AssessmentId)
@@ -304,7 +304,8 @@ impl Assessment {
             .unwrap_or_default();
         rows.iter()
             .map(|row| stored("assessment factor", &row.code, AssessmentFactor::from_code))
-            .collect()
+            .collect::<ApiResult<Vec<_>>>()
+            .map(Some)
     }
 }
 

@@ -100,8 +100,8 @@ impl Person {
         )
     }
     /// Special educational needs status.
-    async fn send_status(&self) -> ApiResult<SendStatus> {
-        stored("send_status", &self.0.send_status, SendStatus::from_code)
+    async fn send_status(&self) -> ApiResult<Option<SendStatus>> {
+        stored("send_status", &self.0.send_status, SendStatus::from_code).map(Some)
     }
     /// Current level of need on the continuum (1 universal … 4 acute), for children.
     async fn level_of_need(&self) -> ApiResult<Option<LevelOfNeed>> {
@@ -130,7 +130,7 @@ impl Person {
             .collect()
     }
     /// Disabilities (DfE codes).
-    async fn disabilities(&self, ctx: &Context<'_>) -> ApiResult<Vec<Disability>> {
+    async fn disabilities(&self, ctx: &Context<'_>) -> ApiResult<Option<Vec<Disability>>> {
         let rows = request(ctx)?
             .loaders
             .has_many::<person_disability::Entity>(person_disability::Column::PersonId)
@@ -139,10 +139,11 @@ impl Person {
             .unwrap_or_default();
         rows.iter()
             .map(|row| stored("disability", &row.code, Disability::from_code))
-            .collect()
+            .collect::<ApiResult<Vec<_>>>()
+            .map(Some)
     }
     /// Address history, oldest first.
-    async fn addresses(&self, ctx: &Context<'_>) -> ApiResult<Vec<Address>> {
+    async fn addresses(&self, ctx: &Context<'_>) -> ApiResult<Option<Vec<Address>>> {
         let mut rows = request(ctx)?
             .loaders
             .has_many::<address::Entity>(address::Column::PersonId)
@@ -150,7 +151,7 @@ impl Person {
             .await?
             .unwrap_or_default();
         rows.sort_by_key(|row| row.started_on);
-        Ok(rows.into_iter().map(Address).collect())
+        Ok(Some(rows.into_iter().map(Address).collect()))
     }
     /// The current address (the one with no end date), if any.
     async fn current_address(&self, ctx: &Context<'_>) -> ApiResult<Option<Address>> {
@@ -167,37 +168,38 @@ impl Person {
             .map(Address))
     }
     /// The families (households, case groups) this person belongs to, with their role in each.
-    async fn families(&self, ctx: &Context<'_>) -> ApiResult<Vec<FamilyMember>> {
+    async fn families(&self, ctx: &Context<'_>) -> ApiResult<Option<Vec<FamilyMember>>> {
         let rows = request(ctx)?
             .loaders
             .has_many::<family_member::Entity>(family_member::Column::PersonId)
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
-        Ok(rows.into_iter().map(FamilyMember).collect())
+        Ok(Some(rows.into_iter().map(FamilyMember).collect()))
     }
     /// Relationships from this person to others (parents, siblings, carers...).
-    async fn relationships(&self, ctx: &Context<'_>) -> ApiResult<Vec<Relationship>> {
+    async fn relationships(&self, ctx: &Context<'_>) -> ApiResult<Option<Vec<Relationship>>> {
         let rows = request(ctx)?
             .loaders
             .has_many::<relationship::Entity>(relationship::Column::PersonId)
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
-        Ok(rows.into_iter().map(Relationship).collect())
+        Ok(Some(rows.into_iter().map(Relationship).collect()))
     }
     /// Practitioners allocated to this child; by default only current allocations.
     async fn involvements(
         &self,
         ctx: &Context<'_>,
         #[graphql(default = true, desc = "Only allocations that have not ended.")] current: bool,
-    ) -> ApiResult<Vec<Involvement>> {
+    ) -> ApiResult<Option<Vec<Involvement>>> {
         let rows = involvements_of(request(ctx)?, self.0.id).await?;
-        Ok(rows
-            .into_iter()
-            .filter(|row| !current || row.ended_on.is_none())
-            .map(Involvement)
-            .collect())
+        Ok(Some(
+            rows.into_iter()
+                .filter(|row| !current || row.ended_on.is_none())
+                .map(Involvement)
+                .collect(),
+        ))
     }
     /// The child's current Family Help lead practitioner: the one who stays with the family,
     /// including through child protection.
@@ -208,7 +210,7 @@ impl Person {
     /// What a partner such as a school may know about the child: whether a Family Help lead
     /// practitioner is allocated and how to reach them, and whether a plan is open — nothing
     /// else. The school partner view.
-    async fn partner_view(&self, ctx: &Context<'_>) -> ApiResult<PartnerView> {
+    async fn partner_view(&self, ctx: &Context<'_>) -> ApiResult<Option<PartnerView>> {
         let rc = request(ctx)?;
         let lead = current_lead(rc, self.0.id).await?;
         let team = match &lead {
@@ -223,27 +225,27 @@ impl Person {
             .unwrap_or_default()
             .iter()
             .any(|row| row.ended_on.is_none());
-        Ok(PartnerView {
+        Ok(Some(PartnerView {
             lead: lead.map(|practitioner| LeadPractitionerContact { practitioner, team }),
             has_open_plan,
-        })
+        }))
     }
     /// How many times the Family Help lead practitioner has changed (hand-offs): ended lead
     /// allocations with a change reason, other than those ended by the episode closing — the
     /// same definition the `handOffs` measure counts.
-    async fn lead_practitioner_changes(&self, ctx: &Context<'_>) -> ApiResult<usize> {
+    async fn lead_practitioner_changes(&self, ctx: &Context<'_>) -> ApiResult<Option<usize>> {
         let rows = involvements_of(request(ctx)?, self.0.id).await?;
-        Ok(rows
-            .iter()
-            .filter(|row| {
-                row.role == InvolvementRole::FamilyHelpLead.code()
-                    && row.ended_on.is_some()
-                    && row
-                        .change_reason
-                        .as_deref()
-                        .is_some_and(|reason| reason != familygraph_store::measures::EPISODE_CLOSED)
-            })
-            .count())
+        Ok(Some(
+            rows.iter()
+                .filter(|row| {
+                    row.role == InvolvementRole::FamilyHelpLead.code()
+                        && row.ended_on.is_some()
+                        && row.change_reason.as_deref().is_some_and(|reason| {
+                            reason != familygraph_store::measures::EPISODE_CLOSED
+                        })
+                })
+                .count(),
+        ))
     }
     /// Plans for this child; `open: true` for current plans only.
     async fn plans(
@@ -251,61 +253,68 @@ impl Person {
         ctx: &Context<'_>,
         #[graphql(desc = "true: open plans only; false: ended plans only; omitted: all.")]
         open: Option<bool>,
-    ) -> ApiResult<Vec<Plan>> {
+    ) -> ApiResult<Option<Vec<Plan>>> {
         let rows = request(ctx)?
             .loaders
             .has_many::<plan::Entity>(plan::Column::PersonId)
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
-        Ok(rows
-            .into_iter()
-            .filter(|row| open.is_none_or(|open| open == row.ended_on.is_none()))
-            .map(Plan)
-            .collect())
+        Ok(Some(
+            rows.into_iter()
+                .filter(|row| open.is_none_or(|open| open == row.ended_on.is_none()))
+                .map(Plan)
+                .collect(),
+        ))
     }
     /// Front-door contacts about this child.
-    async fn contacts(&self, ctx: &Context<'_>) -> ApiResult<Vec<Contact>> {
+    async fn contacts(&self, ctx: &Context<'_>) -> ApiResult<Option<Vec<Contact>>> {
         let rows = request(ctx)?
             .loaders
             .has_many::<contact::Entity>(contact::Column::PersonId)
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
-        Ok(rows.into_iter().map(Contact).collect())
+        Ok(Some(rows.into_iter().map(Contact).collect()))
     }
     /// Referrals (starts of child-in-need episodes).
-    async fn referrals(&self, ctx: &Context<'_>) -> ApiResult<Vec<Referral>> {
+    async fn referrals(&self, ctx: &Context<'_>) -> ApiResult<Option<Vec<Referral>>> {
         let rows = request(ctx)?
             .loaders
             .has_many::<referral::Entity>(referral::Column::PersonId)
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
-        Ok(rows.into_iter().map(Referral).collect())
+        Ok(Some(rows.into_iter().map(Referral).collect()))
     }
     /// Family Help episodes (targeted early help or child in need).
-    async fn family_help_episodes(&self, ctx: &Context<'_>) -> ApiResult<Vec<FamilyHelpEpisode>> {
+    async fn family_help_episodes(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Option<Vec<FamilyHelpEpisode>>> {
         let rows = request(ctx)?
             .loaders
             .has_many::<family_help_episode::Entity>(family_help_episode::Column::PersonId)
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
-        Ok(rows.into_iter().map(FamilyHelpEpisode).collect())
+        Ok(Some(rows.into_iter().map(FamilyHelpEpisode).collect()))
     }
     /// Single assessments.
-    async fn assessments(&self, ctx: &Context<'_>) -> ApiResult<Vec<Assessment>> {
+    async fn assessments(&self, ctx: &Context<'_>) -> ApiResult<Option<Vec<Assessment>>> {
         let rows = request(ctx)?
             .loaders
             .has_many::<assessment::Entity>(assessment::Column::PersonId)
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
-        Ok(rows.into_iter().map(Assessment).collect())
+        Ok(Some(rows.into_iter().map(Assessment).collect()))
     }
     /// Child protection strategy discussions, oldest first.
-    async fn strategy_discussions(&self, ctx: &Context<'_>) -> ApiResult<Vec<StrategyDiscussion>> {
+    async fn strategy_discussions(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Option<Vec<StrategyDiscussion>>> {
         let mut rows = request(ctx)?
             .loaders
             .has_many::<strategy_discussion::Entity>(strategy_discussion::Column::PersonId)
@@ -313,62 +322,70 @@ impl Person {
             .await?
             .unwrap_or_default();
         rows.sort_by_key(|row| (row.held_on, row.created_at));
-        Ok(rows.into_iter().map(StrategyDiscussion).collect())
+        Ok(Some(rows.into_iter().map(StrategyDiscussion).collect()))
     }
     /// Section 47 enquiries.
-    async fn section47_enquiries(&self, ctx: &Context<'_>) -> ApiResult<Vec<Section47Enquiry>> {
+    async fn section47_enquiries(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Option<Vec<Section47Enquiry>>> {
         let rows = request(ctx)?
             .loaders
             .has_many::<section47_enquiry::Entity>(section47_enquiry::Column::PersonId)
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
-        Ok(rows.into_iter().map(Section47Enquiry).collect())
+        Ok(Some(rows.into_iter().map(Section47Enquiry).collect()))
     }
     /// Initial child protection conferences.
     async fn child_protection_conferences(
         &self,
         ctx: &Context<'_>,
-    ) -> ApiResult<Vec<ChildProtectionConference>> {
+    ) -> ApiResult<Option<Vec<ChildProtectionConference>>> {
         let rows = request(ctx)?
             .loaders
             .has_many::<cp_conference::Entity>(cp_conference::Column::PersonId)
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
-        Ok(rows.into_iter().map(ChildProtectionConference).collect())
+        Ok(Some(
+            rows.into_iter().map(ChildProtectionConference).collect(),
+        ))
     }
     /// Visits to the child.
-    async fn visits(&self, ctx: &Context<'_>) -> ApiResult<Vec<Visit>> {
+    async fn visits(&self, ctx: &Context<'_>) -> ApiResult<Option<Vec<Visit>>> {
         let rows = request(ctx)?
             .loaders
             .has_many::<visit::Entity>(visit::Column::PersonId)
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
-        Ok(rows.into_iter().map(Visit).collect())
+        Ok(Some(rows.into_iter().map(Visit).collect()))
     }
     /// What partner agencies recorded about the person (concerns and support), as far as the
     /// caller may see: a school sees only its own records.
-    async fn partner_records(&self, ctx: &Context<'_>) -> ApiResult<Vec<PartnerRecord>> {
+    async fn partner_records(&self, ctx: &Context<'_>) -> ApiResult<Option<Vec<PartnerRecord>>> {
         let rows = request(ctx)?
             .loaders
             .has_many::<partner_record::Entity>(partner_record::Column::PersonId)
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
-        Ok(rows.into_iter().map(PartnerRecord).collect())
+        Ok(Some(rows.into_iter().map(PartnerRecord).collect()))
     }
     /// Decisions to share information about the person with other agencies, or to withhold it
     /// (with the lawful basis and reason), as far as the caller may see.
-    async fn information_shares(&self, ctx: &Context<'_>) -> ApiResult<Vec<InformationShare>> {
+    async fn information_shares(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Option<Vec<InformationShare>>> {
         let rows = request(ctx)?
             .loaders
             .has_many::<information_share::Entity>(information_share::Column::PersonId)
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
-        Ok(rows.into_iter().map(InformationShare).collect())
+        Ok(Some(rows.into_iter().map(InformationShare).collect()))
     }
     /// Who looked at this person: the audit trail of reads and writes of their record, oldest
     /// first. Only for auditors and administrators (`FORBIDDEN` for anyone else); asking is itself
@@ -378,18 +395,20 @@ impl Person {
         ctx: &Context<'_>,
         #[graphql(desc = "Page size (default 20, at most 100).")] first: Option<i32>,
         #[graphql(desc = "Cursor to start after.")] after: Option<String>,
-    ) -> ApiResult<crate::pagination::Page<super::audit::AuditEvent>> {
-        super::audit::access_log(ctx, "Person", self.0.id, first, after).await
+    ) -> ApiResult<Option<crate::pagination::Page<super::audit::AuditEvent>>> {
+        super::audit::access_log(ctx, "Person", self.0.id, first, after)
+            .await
+            .map(Some)
     }
     /// Partner agencies linked to this person (the school roll, a GP practice...).
-    async fn agency_links(&self, ctx: &Context<'_>) -> ApiResult<Vec<AgencyLink>> {
+    async fn agency_links(&self, ctx: &Context<'_>) -> ApiResult<Option<Vec<AgencyLink>>> {
         let rows = request(ctx)?
             .loaders
             .has_many::<agency_link::Entity>(agency_link::Column::PersonId)
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
-        Ok(rows.into_iter().map(AgencyLink).collect())
+        Ok(Some(rows.into_iter().map(AgencyLink).collect()))
     }
 }
 

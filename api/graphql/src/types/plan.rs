@@ -95,17 +95,17 @@ impl Plan {
             .map(|model| Family::read(rc, model)))
     }
     /// Goals and actions.
-    async fn goals(&self, ctx: &Context<'_>) -> ApiResult<Vec<PlanGoal>> {
+    async fn goals(&self, ctx: &Context<'_>) -> ApiResult<Option<Vec<PlanGoal>>> {
         let rows = request(ctx)?
             .loaders
             .has_many::<plan_goal::Entity>(plan_goal::Column::PlanId)
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
-        Ok(rows.into_iter().map(PlanGoal).collect())
+        Ok(Some(rows.into_iter().map(PlanGoal).collect()))
     }
     /// Reviews, oldest first.
-    async fn reviews(&self, ctx: &Context<'_>) -> ApiResult<Vec<PlanReview>> {
+    async fn reviews(&self, ctx: &Context<'_>) -> ApiResult<Option<Vec<PlanReview>>> {
         let mut rows = request(ctx)?
             .loaders
             .has_many::<plan_review::Entity>(plan_review::Column::PlanId)
@@ -113,17 +113,17 @@ impl Plan {
             .await?
             .unwrap_or_default();
         rows.sort_by_key(|row| row.reviewed_on);
-        Ok(rows.into_iter().map(PlanReview).collect())
+        Ok(Some(rows.into_iter().map(PlanReview).collect()))
     }
     /// Visits made under this plan.
-    async fn visits(&self, ctx: &Context<'_>) -> ApiResult<Vec<Visit>> {
+    async fn visits(&self, ctx: &Context<'_>) -> ApiResult<Option<Vec<Visit>>> {
         let rows = request(ctx)?
             .loaders
             .has_many::<visit::Entity>(visit::Column::PlanId)
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
-        Ok(rows.into_iter().map(Visit).collect())
+        Ok(Some(rows.into_iter().map(Visit).collect()))
     }
 }
 

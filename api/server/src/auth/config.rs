@@ -109,9 +109,10 @@ impl OidcConfig {
         }
     }
 
-    /// Reads the configuration from the process environment; `None` when no issuer is set.
+    /// Reads the configuration from the process environment and the configuration file
+    /// ([`crate::settings::lookup`]); `None` when no issuer is set.
     pub fn from_env() -> Result<Option<Self>, OidcConfigError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
+        Self::from_lookup(crate::settings::lookup)
     }
 
     /// Reads the configuration through `lookup` (an environment); `None` when no issuer is set.

@@ -83,6 +83,9 @@ app.kubernetes.io/component: server
 {{- if or (and $clientId (not $clientSecret)) (and $clientSecret (not $clientId)) }}
 {{- fail "oidc.introspection needs both clientId and clientSecret.existingSecret, or neither" }}
 {{- end }}
+{{- if le (int .Values.terminationGracePeriodSeconds) (add (int .Values.shutdownTimeoutSeconds) (int .Values.preStopSleepSeconds)) }}
+{{- fail "terminationGracePeriodSeconds must exceed shutdownTimeoutSeconds plus preStopSleepSeconds, or pods are killed mid-drain" }}
+{{- end }}
 {{- end }}
 
 {{/* DATABASE_URL from the existing Secret (server and migration Job). */}}
