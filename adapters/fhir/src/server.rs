@@ -34,16 +34,7 @@ const ACCEPT: &str = "application/fhir+json, application/json;q=0.9";
 
 /// Classifies a transport failure.
 pub(crate) fn transport_error(target: &str, err: &reqwest::Error) -> AdapterError {
-    if err.is_timeout() {
-        AdapterError::Timeout {
-            target: target.to_owned(),
-        }
-    } else {
-        AdapterError::Unreachable {
-            target: target.to_owned(),
-            message: err.to_string(),
-        }
-    }
+    AdapterError::transport(target, err.is_timeout(), err)
 }
 
 /// GETs `url` and parses the FHIR document it answers.

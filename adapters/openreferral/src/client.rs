@@ -59,18 +59,7 @@ impl OpenReferralClient {
     /// GETs `url` as JSON.
     async fn get(&self, url: &Url) -> Result<Value, AdapterError> {
         let target = url.as_str();
-        let transport = |e: reqwest::Error| {
-            if e.is_timeout() {
-                AdapterError::Timeout {
-                    target: target.to_owned(),
-                }
-            } else {
-                AdapterError::Unreachable {
-                    target: target.to_owned(),
-                    message: e.to_string(),
-                }
-            }
-        };
+        let transport = |e: reqwest::Error| AdapterError::transport(target, e.is_timeout(), e);
         let response = self
             .http
             .get(url.clone())

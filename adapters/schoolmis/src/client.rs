@@ -74,18 +74,7 @@ impl SchoolMisClient {
     /// out once. Any other failure is returned, classed by the SDK (5xx and 429 retryable).
     async fn get(&self, url: &Url) -> Result<Value, AdapterError> {
         let target = url.as_str();
-        let transport = |e: reqwest::Error| {
-            if e.is_timeout() {
-                AdapterError::Timeout {
-                    target: target.to_owned(),
-                }
-            } else {
-                AdapterError::Unreachable {
-                    target: target.to_owned(),
-                    message: e.to_string(),
-                }
-            }
-        };
+        let transport = |e: reqwest::Error| AdapterError::transport(target, e.is_timeout(), e);
         let mut token = self.credentials.token().await?;
         let mut refreshed = false;
         let mut waited = false;

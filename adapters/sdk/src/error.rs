@@ -82,6 +82,22 @@ pub enum AdapterError {
 }
 
 impl AdapterError {
+    /// A request to `target` that got no answer: [`AdapterError::Timeout`] when it timed out,
+    /// [`AdapterError::Unreachable`] (with the transport's `message`) otherwise. Every HTTP
+    /// adapter classes its client's transport failures through this.
+    pub fn transport(target: &str, timed_out: bool, message: impl std::fmt::Display) -> Self {
+        if timed_out {
+            Self::Timeout {
+                target: target.to_owned(),
+            }
+        } else {
+            Self::Unreachable {
+                target: target.to_owned(),
+                message: message.to_string(),
+            }
+        }
+    }
+
     /// Whether the failure is transient or will recur.
     pub fn class(&self) -> ErrorClass {
         let retryable = match self {
