@@ -23,6 +23,11 @@ mod m20261124_000011_create_information_share;
 mod m20261124_000012_create_break_glass;
 mod m20261124_000013_create_rate_limit;
 mod m20261205_000001_create_job_lease;
+mod m20261206_000001_create_intake;
+mod m20261206_000002_create_service_directory;
+mod m20261206_000003_create_outbox_delivery;
+mod m20261206_000004_create_school_records;
+mod m20261206_000005_create_webhooks;
 
 /// The familygraph migrator: every schema migration, oldest first.
 pub struct Migrator;
@@ -45,6 +50,11 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000012_create_break_glass::Migration),
             Box::new(m20261124_000013_create_rate_limit::Migration),
             Box::new(m20261205_000001_create_job_lease::Migration),
+            Box::new(m20261206_000001_create_intake::Migration),
+            Box::new(m20261206_000002_create_service_directory::Migration),
+            Box::new(m20261206_000003_create_outbox_delivery::Migration),
+            Box::new(m20261206_000004_create_school_records::Migration),
+            Box::new(m20261206_000005_create_webhooks::Migration),
         ]
     }
 }

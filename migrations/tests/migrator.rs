@@ -180,6 +180,36 @@ async fn round_trip(db: &DatabaseConnection) -> Result<(), String> {
             ));
         }
 
+        // Undo the migrations after `m20261205_000001_create_job_lease` (intake and adapters).
+        for table in ["attendance_summary", "school_suspension"] {
+            if !manager.has_table(table).await.map_err(e)? {
+                return Err(format!("round {round}: {table} missing after up"));
+            }
+        }
+        let later = Migrator::migrations()
+            .iter()
+            .map(|m| m.name().to_owned())
+            .skip_while(|name| name != "m20261205_000001_create_job_lease")
+            .skip(1)
+            .count();
+        if later > 0 {
+            Migrator::down(db, Some(later as u32)).await.map_err(e)?;
+        }
+        for table in ["attendance_summary", "school_suspension"] {
+            if manager.has_table(table).await.map_err(e)? {
+                return Err(format!("round {round}: {table} left after down"));
+            }
+        }
+        if manager
+            .has_column("referral", "no_further_action")
+            .await
+            .map_err(e)?
+        {
+            return Err(format!(
+                "round {round}: referral.no_further_action left after down"
+            ));
+        }
+
         // Undo `m20261205_000001_create_job_lease`: `job_lease` goes.
         if !manager.has_table("job_lease").await.map_err(e)? {
             return Err(format!("round {round}: job_lease missing after up"));

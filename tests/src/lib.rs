@@ -141,6 +141,46 @@ pub struct TestDatabase {
 }
 
 impl TestDatabase {
+    /// A new database, migrated and empty (no seed).
+    pub async fn empty() -> Self {
+        let backend = Backend::from_env();
+        let database = match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                let path: PathBuf = dir.path().join("empty.sqlite");
+                Self {
+                    url: format!("sqlite://{}?mode=rwc", path.display()),
+                    backend,
+                    name: String::new(),
+                    _dir: Some(dir),
+                }
+            }
+            Backend::Postgres => {
+                let name = format!("fg_t_{}", uuid::Uuid::new_v4().simple());
+                admin()
+                    .await
+                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .unwrap();
+                Self {
+                    url: format!("{}/{name}", postgres_server()),
+                    backend,
+                    name,
+                    _dir: None,
+                }
+            }
+        };
+        let db = database.connect().await;
+        familygraph_store::db::migrate(&db).await.unwrap();
+        db.close().await.unwrap();
+        database
+    }
+
+    /// A new connection to this database.
+    pub async fn connect(&self) -> DatabaseConnection {
+        familygraph_store::db::connect(&self.url).await.unwrap()
+    }
+
     /// Copies the seeded template into a new database.
     pub async fn seeded() -> Self {
         let backend = Backend::from_env();

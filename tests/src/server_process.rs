@@ -126,6 +126,26 @@ impl ServerProcess {
             .collect()
     }
 
+    /// A token for `role` from the same development issuer the process trusts.
+    pub fn token_for(&self, role: Role, subject: &str, team: Option<&str>) -> String {
+        DevIssuer::load_or_create(self._data_dir.path())
+            .unwrap()
+            .mint(&TokenRequest {
+                role,
+                subject: Some(subject.to_owned()),
+                team: team.map(str::to_owned),
+                school_urn: None,
+                agency: None,
+                lifetime: chrono::Duration::minutes(10),
+            })
+            .unwrap()
+    }
+
+    /// The process id (to signal it).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Whether the process is still running.
     pub fn is_running(&mut self) -> bool {
         self.child.try_wait().unwrap().is_none()

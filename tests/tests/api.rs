@@ -3,16 +3,21 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod api {
+    mod adapter_runs;
     mod audit;
     mod auth;
     mod batching;
     mod break_glass;
     mod child_protection;
+    mod cin_census;
     mod errors;
     mod family_network;
     mod hostile;
     mod information_share;
+    mod intake;
+    mod intake_records;
     mod journey;
+    mod mapping_import;
     mod measures;
     mod pagination;
     mod partner;
@@ -22,9 +27,11 @@ mod api {
     mod readme;
     mod response_shape;
     mod scope;
+    mod services;
     mod story;
     mod subscriptions;
     mod telemetry;
+    mod webhooks;
     mod workflow;
     mod workload_statements;
 }

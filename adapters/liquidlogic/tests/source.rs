@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use familygraph_adapter_liquidlogic::cin_census::source::{
     CinCensusFileConfig, CinCensusFileSource,
 };
-use familygraph_adapter_liquidlogic::cin_census::{SchemaYear, synthetic};
+use familygraph_adapter_liquidlogic::cin_census::{self, SchemaYear, source, synthetic};
 use familygraph_adapter_sdk::testkit::{self, Fixture};
 use familygraph_adapter_sdk::{
     AdapterConfig, CanonicalRecord, ErrorClass, PartialDate, SourceAdapter, sync,
@@ -85,7 +85,16 @@ impl Fixture for CensusFixture {
 async fn a_census_file_passes_the_conformance_kit() {
     let fixture = CensusFixture::new();
     let report = testkit::check_all(&fixture).await.unwrap();
-    assert_eq!(report.records, CHILDREN as usize);
+    // Each child is a person record followed by its case records.
+    let live = std::fs::read(fixture.path("live.xml")).unwrap();
+    let import = cin_census::read_all(&live[..]);
+    let expected: usize = import
+        .children
+        .iter()
+        .map(|child| 1 + source::case_records("s", "d", 1, child).len())
+        .sum();
+    assert_eq!(import.children.len(), CHILDREN as usize);
+    assert_eq!(report.records, expected);
     assert_eq!(report.batches, 3);
     assert_eq!(report.rejected, 0);
     let reason = &report.poisoned_rejection.reason;
@@ -134,6 +143,67 @@ async fn a_child_becomes_a_canonical_person() {
         "{:?}",
         located.notes
     );
+
+    // Then its case work, each record pointing at the child and the episode.
+    let kinds: Vec<(String, String)> = run.records[1..]
+        .iter()
+        .map(|r| {
+            let kind = match &r.record {
+                CanonicalRecord::Assessment(a) => format!("{:?}", a.assessment_kind),
+                CanonicalRecord::CasePlan(p) => format!("{:?}", p.plan_kind),
+                other => other.kind().to_owned(),
+            };
+            (kind, r.record.source().id.clone())
+        })
+        .collect();
+    let e = "DfEX0000001/cin/1970-10-06";
+    let expected: Vec<(String, String)> = [
+        ("episode", e.to_owned()),
+        ("ChildAndFamily", format!("{e}/assessment/1970-06-03")),
+        ("Section47Enquiry", format!("{e}/s47/1970-06-02")),
+        (
+            "InitialChildProtectionConference",
+            format!("{e}/icpc/1970-06-17"),
+        ),
+        (
+            "InitialChildProtectionConference",
+            format!("{e}/icpc/1970-12-06"),
+        ),
+        ("ChildInNeed", format!("{e}/cin-plan/1971-01-24")),
+        ("ChildProtection", format!("{e}/cp-plan/1970-02-17")),
+    ]
+    .into_iter()
+    .map(|(k, id)| (k.to_owned(), id))
+    .collect();
+    assert_eq!(kinds, expected);
+    let CanonicalRecord::Episode(episode) = &run.records[1].record else {
+        panic!("not an episode");
+    };
+    assert_eq!(episode.closure_reason.map(|c| c.code()), Some("RC1"));
+    assert_eq!(episode.no_further_action, Some(false));
+    let CanonicalRecord::Assessment(assessment) = &run.records[2].record else {
+        panic!("not an assessment");
+    };
+    assert_eq!(assessment.end_date, Some("1971-07-18".parse().unwrap()));
+    assert_eq!(assessment.factors.len(), 2);
+    let CanonicalRecord::CasePlan(cp) = &run.records[7].record else {
+        panic!("not a plan");
+    };
+    assert_eq!(cp.review_dates, vec!["1971-02-15".parse().unwrap()]);
+    assert_eq!(cp.initial_category.map(|c| c.code()), Some("PHY"));
+    for record in &run.records[1..] {
+        assert_eq!(
+            record
+                .location
+                .to_string()
+                .split('#')
+                .nth(1)
+                .map(|p| p.starts_with("/Message/Children/Child[1]/CINdetails[1]")),
+            Some(true),
+            "{}",
+            record.location
+        );
+    }
 }
 
 #[test]

@@ -23,6 +23,9 @@
 //!   more rejection, located where the fixture says, with a reason.
 //! - **health**: the live source is healthy; the dead one fails health *and* pull with the
 //!   error class the fixture expects (an unreachable source is never an empty one).
+//!
+//! Delivery adapters call [`check_delivery`] with a live and a dead target: health, a repeated
+//! idempotency key answered as a duplicate, error classes, no payload in errors.
 
 use crate::adapter::SourceAdapter;
 use crate::batch::{Batch, Cursor, Located, Rejection};
@@ -411,4 +414,92 @@ pub async fn check_all(fixture: &dyn Fixture) -> Result<Report, Failure> {
         rejected: run.rejected().len(),
         poisoned_rejection,
     })
+}
+
+/// Delivery adapters' conformance: `live` delivers to a working target, `dead` to one that
+/// cannot be written, failing with `dead_class`. Checks that the live target is healthy and
+/// the dead one is not; that a key delivered twice is `duplicate: false` then
+/// `duplicate: true` with the same receipt; that another key is another delivery; and that the
+/// dead target's errors have the expected class and never echo the event's payload. Counting
+/// what arrived at the target (one file, one row per key) is the caller's to assert; the keys
+/// used are returned for that.
+pub async fn check_delivery(
+    live: &dyn crate::adapter::DeliveryAdapter,
+    dead: &dyn crate::adapter::DeliveryAdapter,
+    dead_class: ErrorClass,
+) -> Result<Vec<String>, Failure> {
+    const CHECK: &str = "delivery";
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let marker = format!("conformance-payload-{nonce}");
+    let event = crate::adapter::OutboundEvent {
+        event_type: "ConformanceChecked".to_owned(),
+        subject: None,
+        occurred_at: chrono::Utc::now(),
+        payload: serde_json::json!({ "marker": marker }),
+    };
+    let first_key = format!("conformance:{nonce}:1");
+    let second_key = format!("conformance:{nonce}:2");
+    if let Err(e) = live.health().await {
+        return fail(CHECK, format!("the live target is unhealthy: {e}"));
+    }
+    match dead.health().await {
+        Ok(report) => return fail(CHECK, format!("the dead target is healthy: {report:?}")),
+        Err(e) if e.to_string().contains(&marker) => {
+            return fail(CHECK, "a health error echoes the payload");
+        }
+        Err(_) => {}
+    }
+    let first = live
+        .deliver(&event, &first_key)
+        .await
+        .or_else(|e| fail(CHECK, format!("first delivery failed: {e}")))?;
+    if first.duplicate {
+        return fail(CHECK, "a new key was answered as a duplicate");
+    }
+    let again = live
+        .deliver(&event, &first_key)
+        .await
+        .or_else(|e| fail(CHECK, format!("repeated delivery failed: {e}")))?;
+    if !again.duplicate {
+        return fail(CHECK, "a repeated key was not answered as a duplicate");
+    }
+    if first.receipt.is_some() && again.receipt != first.receipt {
+        return fail(
+            CHECK,
+            format!(
+                "a repeated key got another receipt: {:?} then {:?}",
+                first.receipt, again.receipt
+            ),
+        );
+    }
+    let other = live
+        .deliver(&event, &second_key)
+        .await
+        .or_else(|e| fail(CHECK, format!("second key's delivery failed: {e}")))?;
+    if other.duplicate {
+        return fail(CHECK, "another key was answered as a duplicate");
+    }
+    match dead
+        .deliver(&event, &format!("conformance:{nonce}:3"))
+        .await
+    {
+        Ok(delivery) => fail(
+            CHECK,
+            format!("the dead target accepted a delivery: {delivery:?}"),
+        ),
+        Err(e) if e.to_string().contains(&marker) => {
+            fail(CHECK, "a delivery error echoes the payload")
+        }
+        Err(e) if e.class() != dead_class => fail(
+            CHECK,
+            format!(
+                "the dead target's error is {:?}, expected {dead_class:?}: {e}",
+                e.class()
+            ),
+        ),
+        Err(_) => Ok(vec![first_key, second_key]),
+    }
 }

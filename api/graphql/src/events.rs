@@ -87,6 +87,22 @@ pub struct EventFeed {
     inner: Arc<Inner>,
 }
 
+/// Counts an [`EventFeed`]'s live listeners without keeping it alive (for a metrics gauge: a
+/// subscription that ends, however its client went away, must stop being counted).
+#[derive(Clone)]
+pub struct FeedListeners {
+    inner: std::sync::Weak<Inner>,
+}
+
+impl FeedListeners {
+    /// Receivers of the feed still open; 0 once the feed is gone.
+    pub fn count(&self) -> usize {
+        self.inner
+            .upgrade()
+            .map_or(0, |inner| inner.sender.receiver_count())
+    }
+}
+
 struct Inner {
     db: DatabaseConnection,
     runtime: Option<tokio::runtime::Handle>,
@@ -150,6 +166,14 @@ impl EventFeed {
             }
         });
         stopped.abort();
+    }
+
+    /// A handle counting this feed's live listeners (one per open subscription) that does not
+    /// keep the feed alive: it reads 0 once the feed is gone.
+    pub fn listeners(&self) -> FeedListeners {
+        FeedListeners {
+            inner: Arc::downgrade(&self.inner),
+        }
     }
 
     /// Whether the tailing task has started and is still running.

@@ -26,7 +26,7 @@ use async_graphql::{Schema, SchemaBuilder};
 
 pub use context::RequestContext;
 pub use error::{ApiError, ErrorCode};
-pub use events::EventFeed;
+pub use events::{EventFeed, FeedListeners};
 pub use limits::{Introspection, LimitBreach, Limits};
 pub use subscription::{Subscriber, SubscriptionSources};
 

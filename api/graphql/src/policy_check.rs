@@ -32,6 +32,20 @@ fn is_unguarded(name: &str) -> bool {
         "PartnerView",
         "LeadPractitionerContact",
         "BreakGlassGrant",
+        // The services directory is public directory data, not children's data: any
+        // authenticated caller may read it (the store's scope leaves it unrestricted).
+        "Service",
+        "ServiceLocation",
+        "ServiceOrganisation",
+        "AgeRange",
+        "TaxonomyTerm",
+        // Run metadata behind the `run_adapters` operation (administrators).
+        "AdapterRun",
+        "AdapterRejection",
+        "AdapterRunCounts",
+        // Subscriptions and their delivery log behind `manage_webhooks`: no child's data.
+        "WebhookSubscription",
+        "WebhookDelivery",
     ];
     REFERENCE.contains(&name)
         || name.ends_with("Connection")

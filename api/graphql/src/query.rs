@@ -30,6 +30,10 @@ pub struct Query(
     crate::measures::MeasuresQuery,
     crate::types::audit::AuditQuery,
     crate::types::break_glass::BreakGlassQuery,
+    crate::types::service::ServicesQuery,
+    crate::types::adapter_run::AdapterRunQuery,
+    crate::types::identity::IdentityQuery,
+    crate::types::webhook::WebhookQuery,
 );
 
 /// Entry points for reading records.

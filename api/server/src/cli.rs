@@ -55,6 +55,54 @@ pub enum Command {
     /// Work with the configuration file.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Import from an adapter to the end of its source, from the start (exit codes: 0 all
+    /// applied, 1 failed, 2 bad command line, 3 some records rejected).
+    Import(AdapterRunArgs),
+    /// Sync from where the source's last run stopped, holding the lease
+    /// `sync:<adapter>:<source>` (exit codes as `import`, and 4 when another process holds
+    /// the lease).
+    Sync(AdapterRunArgs),
+    /// Export familygraph's data in a partner's format.
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+/// `import` and `sync` arguments.
+#[derive(Debug, Clone, Args)]
+pub struct AdapterRunArgs {
+    /// The adapter: `cin-census FILE…`, `ssd DIR`, `fhir URL|DIR|FILE…`, `openreferral URL`,
+    /// `schoolmis CONFIG`.
+    pub adapter: String,
+    /// The adapter's arguments. None with `--source NAME`: the configured source NAME
+    /// (`adapters.sources`).
+    pub args: Vec<String>,
+    /// The source's name: the system every record is keyed under, and the lease's and
+    /// cursor's name (default: the adapter's name). Keep it the same between runs of one
+    /// source, or records are not recognised again.
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Records per batch (default 500; each batch is applied, and its cursor saved, before
+    /// the next is read).
+    #[arg(long)]
+    pub page_size: Option<usize>,
+    /// Print the summary as JSON (and no progress line).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `export` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// The DfE children in need census of one reporting year (1 April to 31 March ending in
+    /// YEAR), as XML valid against that year's XSD.
+    CinCensus {
+        /// The collection year, e.g. 2024 for 2023-24.
+        #[arg(long)]
+        year: i32,
+        /// The file to write (written whole or not at all).
+        #[arg(long)]
+        output: PathBuf,
+    },
 }
 
 /// `config` subcommands.

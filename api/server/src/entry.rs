@@ -16,5 +16,14 @@ pub fn main() -> anyhow::Result<()> {
     // The exporters' shutdown blocks: outside the runtime.
     drop(runtime);
     telemetry.shutdown();
+    // A command that ends with a documented exit code (`import`, `sync`): say why, exit so.
+    if let Err(error) = &result
+        && let Some(exit) = error.downcast_ref::<crate::adapters::report::Exit>()
+    {
+        if !exit.message.is_empty() {
+            eprintln!("{}", exit.message);
+        }
+        std::process::exit(exit.code);
+    }
     result
 }

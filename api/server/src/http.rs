@@ -254,6 +254,7 @@ pub fn start_serving(
         policy: state.policy.clone(),
     });
     lifecycle.register_feed(sources.events.clone());
+    crate::telemetry::metrics::observe_subscriptions(sources.events.listeners());
     let lifecycle = web::Data::from(lifecycle);
     let guards = web::Data::new(Guards::new(hardening, &state.db).map_err(std::io::Error::other)?);
     if guards.rate_limiter.is_shared() {

@@ -1,9 +1,11 @@
 //! The familygraph server: configuration, bearer-token authentication, HTTP routes and the
 //! command line. The only crate that uses `anyhow`.
 
+pub mod adapters;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod delivery;
 pub mod dev_issuer;
 pub mod entry;
 pub mod graphiql;
@@ -16,3 +18,4 @@ pub mod run;
 pub mod settings;
 pub mod subscription_socket;
 pub mod telemetry;
+pub mod webhooks;

@@ -47,6 +47,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::Config(ConfigCommand::Check)) => check_config(&cli.common),
+        Some(Command::Import(args)) => {
+            crate::adapters::command::run_adapter(
+                &cli.common,
+                &args,
+                crate::adapters::runner::Mode::Import,
+            )
+            .await
+        }
+        Some(Command::Sync(args)) => {
+            crate::adapters::command::run_adapter(
+                &cli.common,
+                &args,
+                crate::adapters::runner::Mode::Sync,
+            )
+            .await
+        }
+        Some(Command::Export(command)) => {
+            crate::adapters::command::export(&cli.common, &command).await
+        }
     }
 }
 
@@ -319,9 +338,24 @@ async fn serve(common: &CommonArgs, args: &ServeArgs) -> anyhow::Result<()> {
         authenticator = authenticator.and_dev_issuer(&issuer);
     }
     let policy = std::sync::Arc::new(crate::policy::load(None)?);
+    let delivery = crate::delivery::DeliverySettings::from_lookup(crate::settings::lookup)
+        .map_err(anyhow::Error::msg)
+        .context("reading the delivery settings")?;
+    // Partners' signed webhooks: one delivery target fanning out to the active subscriptions.
+    let webhook_targets: std::sync::Arc<dyn crate::delivery::TargetSource> = std::sync::Arc::new(
+        crate::webhooks::WebhookTargets::new(policy.clone(), delivery.worker.max_attempts),
+    );
+    let deliveries =
+        crate::delivery::Deliveries::start_configured(db.clone(), &delivery, vec![webhook_targets])
+            .map_err(anyhow::Error::msg)
+            .context("starting outbound delivery")?;
+    let sources = crate::adapters::sources::Sources::from_settings()
+        .context("reading the adapter sources")?;
+    let launcher = crate::adapters::launcher::ServerLauncher::new(db.clone(), sources);
     let state = AppState {
         schema: familygraph_graphql::schema_builder(&hardening.limits)
             .extension(crate::telemetry::graphql::GraphqlTelemetry::from_env()?)
+            .data(launcher.into_data())
             .finish(),
         db,
         authenticator,
@@ -359,7 +393,11 @@ async fn serve(common: &CommonArgs, args: &ServeArgs) -> anyhow::Result<()> {
     if !settings.shutdown_delay.is_zero() {
         tokio::time::sleep(settings.shutdown_delay).await;
     }
+    let delivery_stopped = deliveries.map(|d| d.stop(settings.shutdown_timeout));
     handle.stop(true).await;
+    if let Some(stopped) = delivery_stopped {
+        stopped.await;
+    }
     serving.await.context("serving")?.context("serving")?;
     tracing::info!("familygraph stopped");
     Ok(())

@@ -374,6 +374,148 @@ pub const SETTINGS: &[Setting] = &[
         Some("10"),
         "Resolvers at least this slow (milliseconds) get their own span.",
     ),
+    // [delivery]: the outbox's delivery to the case system (see docs/adapters.md).
+    setting(
+        "delivery",
+        "case_system",
+        "FAMILYGRAPH_DELIVERY_CASE_SYSTEM",
+        Text,
+        Some("\"off\""),
+        "Where contacts and partner-recorded support are delivered to the case system: off, \
+         drop_files (JSON files in drop_directory) or staging_table (rows of staging_table in \
+         the database at staging_url).",
+    ),
+    setting(
+        "delivery",
+        "target_name",
+        "FAMILYGRAPH_DELIVERY_TARGET_NAME",
+        Text,
+        Some("\"case-system\""),
+        "The case system target's name: its lease, its rows in outbox_delivery and the prefix \
+         of its idempotency keys. Changing it delivers every event again under new keys.",
+    ),
+    setting(
+        "delivery",
+        "events",
+        "FAMILYGRAPH_DELIVERY_EVENTS",
+        List,
+        Some("[\"ContactRecorded\", \"PartnerSupportRecorded\"]"),
+        "Outbox event types delivered to the case system (a partner's concern is also a \
+         ContactRecorded).",
+    ),
+    setting(
+        "delivery",
+        "source_system",
+        "FAMILYGRAPH_DELIVERY_SOURCE_SYSTEM",
+        Text,
+        None,
+        "Source system name the case system's records were imported under; their ids are sent \
+         back as caseSystemId. Unset: the child's CASE_SYSTEM_ID identifier only.",
+    ),
+    setting(
+        "delivery",
+        "drop_directory",
+        "FAMILYGRAPH_DELIVERY_DROP_DIRECTORY",
+        Text,
+        None,
+        "Directory the case system picks drop files up from (must exist).",
+    ),
+    setting(
+        "delivery",
+        "staging_url",
+        "FAMILYGRAPH_DELIVERY_STAGING_URL",
+        DatabaseUrl,
+        None,
+        "The case system's database for the staging table (postgres://… or sqlite://…). A URL \
+         with a password is a secret: set the variable or its _FILE instead.",
+    ),
+    setting(
+        "delivery",
+        "staging_table",
+        "FAMILYGRAPH_DELIVERY_STAGING_TABLE",
+        Text,
+        Some("\"FG_INBOUND_EVENTS\""),
+        "The staging table.",
+    ),
+    setting(
+        "delivery",
+        "staging_create_table",
+        "FAMILYGRAPH_DELIVERY_STAGING_CREATE_TABLE",
+        Boolean,
+        Some("false"),
+        "Create the staging table when it is missing (development; in production the case \
+         system's DBA creates it).",
+    ),
+    setting(
+        "delivery",
+        "poll_ms",
+        "FAMILYGRAPH_DELIVERY_POLL_MS",
+        Integer,
+        Some("1000"),
+        "Milliseconds between delivery rounds when there is nothing to do.",
+    ),
+    setting(
+        "delivery",
+        "batch_size",
+        "FAMILYGRAPH_DELIVERY_BATCH_SIZE",
+        Integer,
+        Some("100"),
+        "Events taken on, and deliveries attempted, per round.",
+    ),
+    setting(
+        "delivery",
+        "backoff_initial_ms",
+        "FAMILYGRAPH_DELIVERY_BACKOFF_INITIAL_MS",
+        Integer,
+        Some("1000"),
+        "Wait before the first retry of a failed delivery, in milliseconds; doubled each \
+         attempt, jittered.",
+    ),
+    setting(
+        "delivery",
+        "backoff_max_seconds",
+        "FAMILYGRAPH_DELIVERY_BACKOFF_MAX_SECONDS",
+        Integer,
+        Some("3600"),
+        "Longest wait between retries, in seconds.",
+    ),
+    setting(
+        "delivery",
+        "max_attempts",
+        "FAMILYGRAPH_DELIVERY_MAX_ATTEMPTS",
+        Integer,
+        Some("0"),
+        "Attempts before a retryable failure becomes a dead letter (failed_permanently); 0: \
+         retry for ever.",
+    ),
+    setting(
+        "delivery",
+        "lease_seconds",
+        "FAMILYGRAPH_DELIVERY_LEASE_SECONDS",
+        Integer,
+        Some("30"),
+        "Seconds a replica's lease on a delivery target lasts unless renewed (renewed every \
+         third of it); another replica takes over after it runs out.",
+    ),
+    setting(
+        "delivery",
+        "attempt_timeout_seconds",
+        "FAMILYGRAPH_DELIVERY_ATTEMPT_TIMEOUT_SECONDS",
+        Integer,
+        Some("30"),
+        "Longest one delivery may take before it counts as a failed (retryable) attempt.",
+    ),
+    // [adapters]
+    setting(
+        "adapters",
+        "sources",
+        "FAMILYGRAPH_ADAPTER_SOURCES",
+        Text,
+        None,
+        "File of named adapter sources ([sources.NAME] adapter = \"ssd\", args = [\"/srv/ssd\"]) \
+         that `familygraph sync ADAPTER --source NAME` and administrators' startAdapterRun run; \
+         unset: none.",
+    ),
 ];
 
 /// Why the configuration cannot be used.

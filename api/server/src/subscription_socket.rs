@@ -6,6 +6,7 @@
 //! server starts draining, so that clients reconnect to another replica.
 
 use std::str::FromStr as _;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
 use actix_web::http::header::{self, HeaderValue};
@@ -24,6 +25,32 @@ pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
 /// Frames from the client buffered before it is made to wait.
 const INBOUND_BUFFER: usize = 16;
+
+/// Subscription connections open in this process.
+static OPEN_CONNECTIONS: AtomicI64 = AtomicI64::new(0);
+
+/// Subscription connections open in this process now (the
+/// `familygraph.subscriptions.connections` gauge): however a connection ends — a close frame,
+/// a dropped socket, a silent client timed out, the server draining — it stops being counted.
+pub fn open_connections() -> i64 {
+    OPEN_CONNECTIONS.load(Ordering::Relaxed)
+}
+
+/// Counts one open connection for as long as it lives.
+struct OpenConnection;
+
+impl OpenConnection {
+    fn open() -> Self {
+        OPEN_CONNECTIONS.fetch_add(1, Ordering::Relaxed);
+        Self
+    }
+}
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        OPEN_CONNECTIONS.fetch_sub(1, Ordering::Relaxed);
+    }
+}
 
 /// Upgrades `req` to a subscription connection running `schema`; the connection closes with
 /// 1001 when `draining` turns `true`. `on_init` authenticates `connection_init`.
@@ -90,6 +117,7 @@ async fn relay(
     outbound: impl futures_util::Stream<Item = WsMessage>,
     mut draining: watch::Receiver<bool>,
 ) {
+    let _open = OpenConnection::open();
     let mut outbound = std::pin::pin!(outbound);
     let mut heartbeat = tokio::time::interval(HEARTBEAT);
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

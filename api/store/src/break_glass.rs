@@ -108,7 +108,7 @@ pub async fn request(
     actor: &Actor,
     input: BreakGlassRequest,
 ) -> StoreResult<Outcome<break_glass_grant::Model>> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     if let Some(existing) =
         replay::<break_glass_grant::Entity>(&txn, actor, input.idempotency_key.as_deref()).await?
     {
@@ -207,7 +207,7 @@ pub async fn review(
     outcome: BreakGlassReviewOutcome,
     note: Option<String>,
 ) -> StoreResult<Outcome<break_glass_grant::Model>> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let Some(current) = break_glass_grant::Entity::find_by_id(grant_id)
         .filter(reviewable(&actor.principal))
         .one(&txn)

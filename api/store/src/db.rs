@@ -59,6 +59,21 @@ pub async fn connect_with(url: &str, settings: &PoolSettings) -> StoreResult<Dat
     Ok(Database::connect(options).await?)
 }
 
+/// Begins a transaction that will write. On SQLite it takes the write lock at `BEGIN`
+/// (`BEGIN IMMEDIATE`), waiting for it under the busy timeout: a deferred transaction that
+/// reads first would fail at once with "database is locked" when another connection wrote in
+/// between, instead of waiting its turn. On PostgreSQL it is a plain `BEGIN`.
+pub async fn begin_write<C>(db: &C) -> Result<C::Transaction, sea_orm::DbErr>
+where
+    C: sea_orm::TransactionTrait,
+{
+    db.begin_with_options(sea_orm::TransactionOptions {
+        sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}
+
 /// Applies every pending migration. On PostgreSQL this holds [`MIGRATION_LOCK`] (a
 /// transaction-scoped advisory lock on one of the pool's connections, released however the
 /// process ends) while migrating, so concurrent callers never race.

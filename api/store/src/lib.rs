@@ -14,6 +14,7 @@ pub mod lease;
 pub mod measures;
 pub mod scope;
 pub mod seed;
+pub mod webhooks;
 pub mod workflow;
 
 pub use audit::{AuditAction, AuditContext, AuditedRecord};

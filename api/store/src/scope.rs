@@ -19,7 +19,8 @@ use crate::entity::{
     family, family_help_episode, family_hub, family_member, family_network, information_share,
     involvement, local_authority, locality, lsoa, network_member, person, person_disability,
     person_identifier, plan, plan_goal, plan_review, practitioner, referral, relationship,
-    section47_enquiry, strategy_discussion, team, team_membership, visit,
+    section47_enquiry, service, service_location, service_taxonomy_term, strategy_discussion,
+    taxonomy_term, team, team_membership, visit,
 };
 
 /// A condition that no row satisfies.
@@ -452,6 +453,12 @@ unrestricted!(
     team_membership,
     practitioner,
     agency,
+    // The services directory is public reference data, not children's data: any authenticated
+    // caller reads every service, location and taxonomy term.
+    service,
+    service_location,
+    taxonomy_term,
+    service_taxonomy_term,
 );
 by_person!(
     person.Id => "Person",

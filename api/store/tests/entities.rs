@@ -151,7 +151,7 @@ async fn exercise(db: DatabaseConnection) {
             imd_living_environment: None,
         }
     );
-    roundtrip!(
+    let hub = roundtrip!(
         db,
         family_hub,
         family_hub::Model {
@@ -159,6 +159,88 @@ async fn exercise(db: DatabaseConnection) {
             area_id: area.id,
             name: "Exampleton Family Hub".into(),
             opened_on: Some(day(2024, 9, 2)),
+        }
+    );
+
+    // The services directory.
+    let service = roundtrip!(
+        db,
+        service,
+        service::Model {
+            id: id(),
+            source_system: "exampleton-directory".into(),
+            source_id: "svc-1".into(),
+            name: "Exampleton Family Hub".into(),
+            description: Some("Synthetic".into()),
+            status: "temporarily_closed".into(),
+            organisation_source_id: Some("org-1".into()),
+            organisation_name: Some("Exampleton Council".into()),
+            url: Some("https://directory.example.invalid/svc-1".into()),
+            email: Some("hub@example.invalid".into()),
+            minimum_age: Some(0),
+            maximum_age: Some(19),
+            is_family_hub: true,
+            family_hub_id: Some(hub.id),
+            last_modified: Some(at(9, 15)),
+            updated_at: at(9, 16),
+            last_run_id: Some(id()),
+        }
+    );
+    roundtrip!(
+        db,
+        service_location,
+        service_location::Model {
+            id: id(),
+            service_id: service.id,
+            position: 0,
+            source_id: "loc-1".into(),
+            name: Some("Exampleton Children's Centre".into()),
+            postcode: Some("CW1 4AA".into()),
+            lsoa_code: Some(lsoa.code.clone()),
+            lsoa_id: Some(lsoa.id),
+            uprn: Some("10092008082".into()),
+            latitude: Some(53.0987),
+            longitude: Some(-2.4419),
+        }
+    );
+    let parent_term = roundtrip!(
+        db,
+        taxonomy_term,
+        taxonomy_term::Model {
+            id: id(),
+            source_system: "exampleton-directory".into(),
+            code: "term-1".into(),
+            vocabulary: Some("familygraph-example".into()),
+            name: "Early years".into(),
+            description: None,
+            parent_code: None,
+            parent_id: None,
+            marks_family_hub: false,
+        }
+    );
+    let term = roundtrip!(
+        db,
+        taxonomy_term,
+        taxonomy_term::Model {
+            id: id(),
+            source_system: "exampleton-directory".into(),
+            code: "term-2".into(),
+            vocabulary: Some("familygraph-example".into()),
+            name: "Family Hub".into(),
+            description: Some("Synthetic".into()),
+            parent_code: Some("term-1".into()),
+            parent_id: Some(parent_term.id),
+            marks_family_hub: true,
+        }
+    );
+    roundtrip!(
+        db,
+        service_taxonomy_term,
+        service_taxonomy_term::Model {
+            id: id(),
+            service_id: service.id,
+            taxonomy_term_id: term.id,
+            position: 0,
         }
     );
 
@@ -352,6 +434,7 @@ async fn exercise(db: DatabaseConnection) {
             referral_on: day(2026, 1, 5),
             source: "1A".into(),
             primary_need: "N4".into(),
+            no_further_action: Some(false),
         }
     );
     let episode = roundtrip!(
@@ -507,8 +590,65 @@ async fn exercise(db: DatabaseConnection) {
         }
     );
 
-    // Workflow.
+    // Webhooks.
+    let webhook_event = roundtrip!(
+        db,
+        outbox_event,
+        outbox_event::Model {
+            id: id(),
+            occurred_at: at(12, 5),
+            event_type: "LeadPractitionerAllocated".into(),
+            aggregate_type: "Involvement".into(),
+            aggregate_id: id(),
+            payload: r#"{"childId":"synthetic"}"#.into(),
+            subject: "synthetic-subject-1".into(),
+            delivered_at: None,
+            attempts: 0,
+        }
+    );
+    let subscription = roundtrip!(
+        db,
+        webhook_subscription,
+        webhook_subscription::Model {
+            id: id(),
+            client_id: "synthetic-school-mis".into(),
+            subject: "synthetic-school-mis-subject".into(),
+            roles: "school_mis_integration".into(),
+            team: Some("S1".into()),
+            school_urn: Some("100000".into()),
+            agency: Some("X00000".into()),
+            url: "https://mis.example.invalid/hooks".into(),
+            event_types: "lead_practitioner.allocated".into(),
+            secret: "whsec_c3ludGhldGljLXNlY3JldC0xMjM0NTY3OA==".into(),
+            active: false,
+            inactive_reason: Some("gone".into()),
+            created_by: "synthetic-school-mis-subject".into(),
+            created_at: at(12, 0),
+            deleted_at: Some(at(13, 0)),
+            deleted_by: Some("synthetic-admin".into()),
+        }
+    );
     roundtrip!(
+        db,
+        webhook_delivery,
+        webhook_delivery::Model {
+            id: id(),
+            subscription_id: subscription.id,
+            outbox_event_id: webhook_event.id,
+            event_type: "lead_practitioner.allocated".into(),
+            idempotency_key: "msg_synthetic_1".into(),
+            status: webhook_delivery::STATUS_DELIVERED.into(),
+            attempts: 2,
+            response_status: Some(200),
+            last_error: Some("HTTP status 500".into()),
+            last_attempt_at: Some(at(12, 7)),
+            delivered_at: Some(at(12, 7)),
+            created_at: at(12, 5),
+        }
+    );
+
+    // Workflow.
+    let outbox = roundtrip!(
         db,
         outbox_event,
         outbox_event::Model {
@@ -521,6 +661,24 @@ async fn exercise(db: DatabaseConnection) {
             subject: "synthetic-subject-1".into(),
             delivered_at: Some(at(12, 6)),
             attempts: 1,
+        }
+    );
+    roundtrip!(
+        db,
+        outbox_delivery,
+        outbox_delivery::Model {
+            id: id(),
+            target: "case-system".into(),
+            outbox_event_id: outbox.id,
+            status: outbox_delivery::STATUS_DELIVERED.into(),
+            attempts: 2,
+            next_attempt_at: at(12, 6),
+            last_error: Some("case-system: timed out".into()),
+            receipt: Some("case-system_3Asynthetic.json".into()),
+            duplicate: true,
+            delivered_at: Some(at(12, 7)),
+            created_at: at(12, 5),
+            updated_at: at(12, 7),
         }
     );
     let idempotency = roundtrip!(
@@ -603,6 +761,92 @@ async fn exercise(db: DatabaseConnection) {
             recorded_by: "dsl-999001".into(),
             contact_id: Some(contact.id),
             created_at: at(9, 30),
+        }
+    );
+
+    // Intake.
+    let run = roundtrip!(
+        db,
+        adapter_run,
+        adapter_run::Model {
+            id: id(),
+            adapter: "cin-census".into(),
+            trigger: "COMMAND_LINE".into(),
+            started_by: "operator-synthetic".into(),
+            status: "SUCCEEDED_WITH_REJECTIONS".into(),
+            read_count: 10,
+            created_count: 5,
+            updated_count: 1,
+            unchanged_count: 2,
+            rejected_count: 2,
+            queued_for_review_count: 1,
+            cursor: Some("page-2".into()),
+            failure: Some("synthetic failure".into()),
+            started_at: at(14, 0),
+            finished_at: Some(at(14, 5)),
+        }
+    );
+    roundtrip!(
+        db,
+        adapter_rejection,
+        adapter_rejection::Model {
+            id: id(),
+            run_id: run.id,
+            seq: 0,
+            document: "cin.xml".into(),
+            pointer: "/Message/Children/Child[3]".into(),
+            reason: "PersonBirthDate: not a possible date".into(),
+        }
+    );
+    roundtrip!(
+        db,
+        source_record,
+        source_record::Model {
+            id: id(),
+            record_kind: "person".into(),
+            source_system: "cin".into(),
+            source_id: "child-1".into(),
+            entity_type: "person".into(),
+            entity_id: child.id,
+            person_id: Some(child.id),
+            content_hash: "ab".repeat(32),
+            run_id: run.id,
+            applied_at: at(14, 1),
+        }
+    );
+    let candidate = roundtrip!(
+        db,
+        identity_candidate,
+        identity_candidate::Model {
+            id: id(),
+            person_id: parent.id,
+            candidate_person_id: child.id,
+            status: "CONFIRMED".into(),
+            score: 70,
+            evidence: r#"{"matched":["givenName"],"conflicting":[]}"#.into(),
+            run_id: Some(run.id),
+            source_system: Some("cin".into()),
+            source_id: Some("child-2".into()),
+            created_at: at(14, 2),
+            decided_by: Some("reviewer-synthetic".into()),
+            decided_at: Some(at(14, 3)),
+            decision_reason: Some("same child".into()),
+        }
+    );
+    roundtrip!(
+        db,
+        person_merge,
+        person_merge::Model {
+            id: id(),
+            candidate_id: Some(candidate.id),
+            survivor_id: child.id,
+            merged_id: parent.id,
+            merged_person: "{}".into(),
+            moved: r#"{"moved":[],"removed":[]}"#.into(),
+            merged_by: "reviewer-synthetic".into(),
+            merged_at: at(14, 3),
+            undone_by: Some("reviewer-synthetic".into()),
+            undone_at: Some(at(14, 4)),
         }
     );
 

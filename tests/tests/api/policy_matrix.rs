@@ -617,6 +617,25 @@ fn operation_probe(operation: Operation, fixture: &Fixture) -> (&'static str, &'
                     "input": { "grantId": global_id::encode("BreakGlassGrant", Uuid::now_v7()).0, "version": 1,
                                "outcome": "APPROPRIATE" } }),
         ),
+        Operation::RunAdapters => (
+            "startAdapterRun",
+            "",
+            json!({ "doc": format!("mutation($input: StartAdapterRunInput!) {{ startAdapterRun(input: $input) {{ {errors} }} }}"),
+                    "input": { "source": "no-such-source" } }),
+        ),
+        Operation::ResolveIdentity => (
+            "rejectIdentityCandidate",
+            "",
+            json!({ "doc": format!("mutation($input: RejectIdentityCandidateInput!) {{ rejectIdentityCandidate(input: $input) {{ {errors} }} }}"),
+                    "input": { "candidateId": global_id::encode("IdentityCandidate", Uuid::now_v7()).0,
+                               "reason": "different people" } }),
+        ),
+        Operation::ManageWebhooks => (
+            "createWebhookSubscription",
+            "",
+            json!({ "doc": format!("mutation($input: CreateWebhookSubscriptionInput!) {{ createWebhookSubscription(input: $input) {{ {errors} }} }}"),
+                    "input": { "url": "ftp://mis.example.invalid/hooks", "eventTypes": [] } }),
+        ),
     }
 }
 

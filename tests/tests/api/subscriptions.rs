@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use familygraph_domain::Role;
 use familygraph_tests::TestApp;
+use familygraph_tests::server_process::ServerProcess;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
@@ -42,7 +43,11 @@ struct Client {
 
 impl Client {
     async fn connect(app: &TestApp) -> Self {
-        let mut request = format!("ws://{}/graphql", app.address)
+        Self::connect_to(app.address).await
+    }
+
+    async fn connect_to(address: std::net::SocketAddr) -> Self {
+        let mut request = format!("ws://{address}/graphql")
             .into_client_request()
             .unwrap();
         request.headers_mut().insert(
@@ -474,4 +479,102 @@ async fn a_mutation_on_one_replica_reaches_a_subscriber_on_another() {
     // Delivered once, not once per replica.
     assert!(client.next("queue", QUIET).await.is_none());
     client.close().await;
+}
+
+/// The server's subscription gauges from `/metrics`: (open connections, feed listeners).
+async fn subscription_gauges(server: &ServerProcess) -> (f64, f64) {
+    let text = reqwest::get(server.url("/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let scrape = prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_owned()))).unwrap();
+    let gauge = |name: &str| {
+        scrape
+            .samples
+            .iter()
+            .filter(|s| s.metric == name)
+            .map(|s| match s.value {
+                prometheus_parse::Value::Gauge(v) | prometheus_parse::Value::Untyped(v) => v,
+                _ => panic!("{name} is not a gauge"),
+            })
+            .sum::<f64>()
+    };
+    (
+        gauge("familygraph_subscriptions_connections"),
+        gauge("familygraph_subscriptions_listeners"),
+    )
+}
+
+/// Waits until the gauges read `expected`, failing with what they read after `wait`.
+async fn gauges_reach(server: &ServerProcess, expected: (f64, f64), wait: Duration) {
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let now = subscription_gauges(server).await;
+        if now == expected {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "subscription gauges stayed at {now:?}, expected {expected:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn subscribers_that_vanish_leave_nothing_behind() {
+    // A separate process: the gauges are process-wide.
+    let server = ServerProcess::spawn(env!("CARGO_BIN_EXE_familygraph-under-test"), &[]).await;
+    let watcher = server.token_for(Role::FrontDoorOfficer, "sw-ifd-leak", Some("IFD"));
+    let baseline = subscription_gauges(&server).await;
+    assert_eq!(baseline, (0.0, 0.0), "nobody has subscribed yet");
+
+    let mut clients = Vec::new();
+    for _ in 0..6 {
+        let mut client = Client::connect_to(server.address).await;
+        client.init(&watcher).await;
+        client
+            .subscribe(
+                "queue",
+                "subscription Queue { frontDoorQueue { id } }",
+                json!({}),
+            )
+            .await;
+        clients.push(client);
+    }
+    gauges_reach(&server, (6.0, 6.0), WAIT).await;
+
+    // Three vanish abruptly: the TCP connection is dropped with no close frame and no
+    // `complete` for their subscription.
+    let silent = clients.split_off(3);
+    drop(clients);
+    gauges_reach(&server, (3.0, 3.0), WAIT).await;
+
+    // Three fall silent: the socket stays open but nothing answers the server's pings, as
+    // when a phone loses its network; the heartbeat must notice.
+    let held: Vec<_> = silent.into_iter().map(|client| client.socket).collect();
+    gauges_reach(
+        &server,
+        (0.0, 0.0),
+        familygraph::subscription_socket::CLIENT_TIMEOUT
+            + familygraph::subscription_socket::HEARTBEAT * 2,
+    )
+    .await;
+    drop(held);
+
+    // And the server still serves subscriptions afterwards.
+    let mut client = Client::connect_to(server.address).await;
+    client.init(&watcher).await;
+    client
+        .subscribe(
+            "queue",
+            "subscription Queue { frontDoorQueue { id } }",
+            json!({}),
+        )
+        .await;
+    gauges_reach(&server, (1.0, 1.0), WAIT).await;
+    client.close().await;
+    gauges_reach(&server, (0.0, 0.0), WAIT).await;
 }

@@ -38,8 +38,8 @@
 //! # As an adapter
 //!
 //! [`source::CinCensusFileSource`] is the adapter SDK's `SourceAdapter` over one census file:
-//! each child becomes a canonical person record (the CIN episodes wait for the SDK's episode
-//! records), each rejection an SDK rejection.
+//! each child becomes a canonical person record followed by its case records (episodes,
+//! assessments, section 47 enquiries, conferences, plans), each rejection an SDK rejection.
 
 mod codes;
 mod header;

@@ -1,24 +1,44 @@
 //! The CIN census file as an adapter SDK [`SourceAdapter`]: each child becomes a canonical
-//! [`PersonRecord`] keyed by its `LAchildID`; each rejected child (or header, or broken
+//! [`PersonRecord`] keyed by its `LAchildID` and its case records; each rejected child (or header, or broken
 //! document) becomes an SDK [`Rejection`].
 //!
 //! The cursor counts the items (children and rejections) already handed out, `items:N`; a pull
 //! reads the file from its start and skips them, so a pull costs a read of the file up to the
 //! batch's end (about 90 MB/s, see `docs/benchmarks-adapters.md`). File I/O is blocking.
 //!
-//! The CIN episodes, assessments, plans and pre-proceedings of a child have no canonical
-//! record kind yet; only the person is mapped.
+//! The child's case work follows its person record, in an order that lets each record find
+//! the one it belongs to ([`case_records`]): per `CINdetails` an episode record, then its
+//! assessments, section 47 enquiries, initial conferences, CIN plans and child protection
+//! plans. Their source ids are natural keys under the `LAchildID` (the referral date, the
+//! start dates), so next year's census names the same records again:
+//!
+//! | census | canonical record | source id |
+//! | --- | --- | --- |
+//! | `CINdetails` | [`EpisodeRecord`] (child in need; `ReferralNFA` as `no_further_action`) | `{LAchildID}/cin/{referral date}` |
+//! | `Assessments` | [`AssessmentRecord`] child and family (authorisation date as `end_date`, factors) | `…/assessment/{start}` |
+//! | `Section47` | [`AssessmentRecord`] section 47 (outcome `CONFERENCE` with a conference date, `CONTINUE_FAMILY_HELP` when `ICPCnotRequired`) | `…/s47/{start}` |
+//! | `DateOfInitialCPC` (episode and section 47, each date once) | [`AssessmentRecord`] initial conference | `…/icpc/{date}` |
+//! | `CINPlanDates` | [`CasePlanRecord`] child in need | `…/cin-plan/{start}` |
+//! | `ChildProtectionPlans` | [`CasePlanRecord`] child protection (categories, review dates) | `…/cp-plan/{start}` |
+//!
+//! A second record with the same key in one episode gets `#2`, `#3`… appended. The canonical
+//! records have no place for `FormerUPN`, `AssessmentInternalReviewDate`, `InitialCPCtarget`,
+//! `NumberOfPreviousCPP` or the 2025/26 `PreProceedingsandFGDM`; those are not imported. A
+//! reason for closure without a closure date is left out (with a note): an open episode has
+//! none.
 
 use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
+use chrono::NaiveDate;
 use familygraph_adapter_sdk::{
-    AdapterConfig, AdapterError, Batch, CanonicalRecord, Cursor, FieldNote, HealthReport, Located,
-    Location, PartialDate, PersonRecord, Rejection as SdkRejection, SourceAdapter, SourceRef,
-    async_trait,
+    AdapterConfig, AdapterError, AssessmentKind, AssessmentRecord, Batch, CanonicalRecord,
+    CasePlanKind, CasePlanRecord, Cursor, EpisodeKind, EpisodeRecord, FieldNote, HealthReport,
+    Located, Location, PartialDate, PersonRecord, Rejection as SdkRejection, SourceAdapter,
+    SourceRef, async_trait,
 };
-use familygraph_domain::CaseSystemId;
+use familygraph_domain::{CaseSystemId, Section47Outcome};
 use serde::{Deserialize, Serialize};
 
 use super::model::CensusChild;
@@ -159,6 +179,180 @@ pub fn person_record(
     }
 }
 
+/// Makes source ids unique within one episode: the first use of a key is the key itself,
+/// later ones get `#2`, `#3`…
+#[derive(Default)]
+struct Keys(Vec<String>);
+
+impl Keys {
+    fn unique(&mut self, key: String) -> String {
+        let seen = self.0.iter().filter(|k| **k == key).count();
+        self.0.push(key.clone());
+        if seen == 0 {
+            key
+        } else {
+            format!("{key}#{}", seen + 1)
+        }
+    }
+}
+
+/// Maps one census child's `CINdetails` to canonical case records (see the module
+/// documentation), located under child number `index`, in the order they must be applied.
+pub fn case_records(
+    system: &str,
+    document: &str,
+    index: u64,
+    child: &CensusChild,
+) -> Vec<Located<CanonicalRecord>> {
+    let child_location =
+        Location::document(document).at(format!("/Message/Children/Child[{index}]"));
+    let la_child_id = child.identifiers.la_child_id.trim();
+    let person = SourceRef::new(system, la_child_id);
+    let day = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+    let mut records = Vec::new();
+    let mut episode_keys = Keys::default();
+    for (n, details) in child.cin_details.iter().enumerate() {
+        let at = child_location.at(format!("/CINdetails[{}]", n + 1));
+        let episode_id =
+            episode_keys.unique(format!("{la_child_id}/cin/{}", day(details.referral_date)));
+        let episode = SourceRef::new(system, episode_id.clone());
+        let mut notes = Vec::new();
+        let closure_reason = match (details.closure_date, details.reason_for_closure) {
+            (None, Some(_)) => {
+                notes.push(FieldNote {
+                    location: at.at("/ReasonForClosure"),
+                    reason: "a reason for closure without a closure date was left out".to_owned(),
+                });
+                None
+            }
+            (_, reason) => reason,
+        };
+        records.push(Located {
+            location: at.clone(),
+            record: CanonicalRecord::Episode(EpisodeRecord {
+                source: episode.clone(),
+                person: person.clone(),
+                episode_kind: EpisodeKind::ChildInNeed,
+                start_date: details.referral_date,
+                end_date: details.closure_date,
+                referral_source: Some(details.referral_source),
+                primary_need: details.primary_need,
+                closure_reason,
+                no_further_action: Some(details.referral_nfa),
+                ..Default::default()
+            }),
+            notes,
+        });
+        let mut keys = Keys::default();
+        let mut push = |location: Location, record: CanonicalRecord| {
+            records.push(Located {
+                location,
+                record,
+                notes: Vec::new(),
+            });
+        };
+        for (m, assessment) in details.assessments.iter().enumerate() {
+            let id = keys.unique(format!(
+                "{episode_id}/assessment/{}",
+                day(assessment.actual_start_date)
+            ));
+            push(
+                at.at(format!("/Assessments[{}]", m + 1)),
+                CanonicalRecord::Assessment(AssessmentRecord {
+                    source: SourceRef::new(system, id),
+                    person: person.clone(),
+                    assessment_kind: AssessmentKind::ChildAndFamily,
+                    episode: Some(episode.clone()),
+                    start_date: assessment.actual_start_date,
+                    end_date: assessment.authorisation_date,
+                    factors: assessment.factors.clone(),
+                    ..Default::default()
+                }),
+            );
+        }
+        let mut conferences: Vec<(NaiveDate, Location)> = Vec::new();
+        for (m, s47) in details.section47.iter().enumerate() {
+            let s47_at = at.at(format!("/Section47[{}]", m + 1));
+            let id = keys.unique(format!("{episode_id}/s47/{}", day(s47.actual_start_date)));
+            let outcome = if s47.date_of_initial_cpc.is_some() {
+                Some(Section47Outcome::Conference)
+            } else if s47.icpc_not_required {
+                Some(Section47Outcome::ContinueFamilyHelp)
+            } else {
+                None
+            };
+            if let Some(date) = s47.date_of_initial_cpc {
+                conferences.push((date, s47_at.at("/DateOfInitialCPC")));
+            }
+            push(
+                s47_at,
+                CanonicalRecord::Assessment(AssessmentRecord {
+                    source: SourceRef::new(system, id),
+                    person: person.clone(),
+                    assessment_kind: AssessmentKind::Section47Enquiry,
+                    episode: Some(episode.clone()),
+                    start_date: s47.actual_start_date,
+                    outcome: outcome.map(|o| o.code().to_owned()),
+                    ..Default::default()
+                }),
+            );
+        }
+        if let Some(date) = details.date_of_initial_cpc {
+            conferences.push((date, at.at("/DateOfInitialCPC")));
+        }
+        conferences.sort_by_key(|(date, _)| *date);
+        conferences.dedup_by_key(|(date, _)| *date);
+        for (date, location) in conferences {
+            let id = keys.unique(format!("{episode_id}/icpc/{}", day(date)));
+            push(
+                location,
+                CanonicalRecord::Assessment(AssessmentRecord {
+                    source: SourceRef::new(system, id),
+                    person: person.clone(),
+                    assessment_kind: AssessmentKind::InitialChildProtectionConference,
+                    episode: Some(episode.clone()),
+                    start_date: date,
+                    ..Default::default()
+                }),
+            );
+        }
+        for (m, plan) in details.cin_plan_dates.iter().enumerate() {
+            let id = keys.unique(format!("{episode_id}/cin-plan/{}", day(plan.start_date)));
+            push(
+                at.at(format!("/CINPlanDates[{}]", m + 1)),
+                CanonicalRecord::CasePlan(CasePlanRecord {
+                    source: SourceRef::new(system, id),
+                    person: person.clone(),
+                    plan_kind: CasePlanKind::ChildInNeed,
+                    episode: Some(episode.clone()),
+                    start_date: plan.start_date,
+                    end_date: plan.end_date,
+                    ..Default::default()
+                }),
+            );
+        }
+        for (m, plan) in details.child_protection_plans.iter().enumerate() {
+            let id = keys.unique(format!("{episode_id}/cp-plan/{}", day(plan.start_date)));
+            push(
+                at.at(format!("/ChildProtectionPlans[{}]", m + 1)),
+                CanonicalRecord::CasePlan(CasePlanRecord {
+                    source: SourceRef::new(system, id),
+                    person: person.clone(),
+                    plan_kind: CasePlanKind::ChildProtection,
+                    episode: Some(episode.clone()),
+                    start_date: plan.start_date,
+                    end_date: plan.end_date,
+                    initial_category: Some(plan.initial_category),
+                    latest_category: Some(plan.latest_category),
+                    review_dates: plan.review_dates.clone(),
+                    ..Default::default()
+                }),
+            );
+        }
+    }
+    records
+}
+
 /// Maps a census rejection (of child number `index`, when a child's) to an SDK rejection.
 pub fn sdk_rejection(document: &str, index: Option<u64>, rejection: &Rejection) -> SdkRejection {
     let place = match index {
@@ -211,6 +405,9 @@ impl SourceAdapter for CinCensusFileSource {
                         record: CanonicalRecord::Person(record.record),
                         notes: record.notes,
                     });
+                    batch
+                        .records
+                        .extend(case_records(&self.config.name, &document, seen, &child));
                 }
                 Err(rejection) => {
                     let index = rejection.la_child_id.is_some().then_some(seen);

@@ -158,11 +158,17 @@ fn episode(
     sources: &[ReferralSource],
     reasons: &[ClosureReason],
 ) -> CinDetails {
-    let assessment_start = plus(referral, dice.below(5));
-    let s47_start = plus(referral, 2 + dice.below(10));
-    let cpp_start = plus(s47_start, 15);
+    // Nothing of an episode starts after it closed (a short episode squeezes its work).
+    let by_closure = |date: NaiveDate| closure.map_or(date, |closed| date.min(closed));
+    let assessment_start = by_closure(plus(referral, dice.below(5)));
+    let s47_start = by_closure(plus(referral, 2 + dice.below(10)));
+    let cpp_start = by_closure(plus(s47_start, 15));
     let category = dice.pick(CategoryOfAbuse::ALL);
     let plan_end = closure.map(|c| c.min(plus(cpp_start, 90)));
+    let review_dates = [plus(cpp_start, 90), plus(cpp_start, 270)]
+        .into_iter()
+        .filter(|review| plan_end.is_none_or(|end| *review <= end))
+        .collect();
     CinDetails {
         referral_date: referral,
         referral_source: dice.pick(sources),
@@ -180,7 +186,7 @@ fn episode(
             ],
         }],
         cin_plan_dates: vec![CinPlanDates {
-            start_date: plus(referral, 45),
+            start_date: by_closure(plus(referral, 45)),
             end_date: closure,
         }],
         section47: vec![Section47 {
@@ -201,7 +207,7 @@ fn episode(
             },
             number_of_previous_cpp: NonZeroU32::new(1 + dice.below(3) as u32)
                 .unwrap_or(NonZeroU32::MIN),
-            review_dates: vec![plus(cpp_start, 90), plus(cpp_start, 270)],
+            review_dates,
         }],
     }
 }

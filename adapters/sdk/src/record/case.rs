@@ -143,6 +143,10 @@ pub struct CasePlanRecord {
     pub initial_category: Option<CategoryOfAbuse>,
     /// Latest category of abuse (child protection plans).
     pub latest_category: Option<CategoryOfAbuse>,
+    /// Dates of the plan's review conferences held so far, in order (child protection plans;
+    /// the CIN census `CPPreviewDate`s).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub review_dates: Vec<NaiveDate>,
     /// The responsible team, by name.
     pub team: Option<String>,
     /// The responsible worker.

@@ -23,6 +23,14 @@ pub enum Operation {
     BreakGlass,
     /// Review break-glass grants (managers and auditors).
     ReviewBreakGlass,
+    /// See adapter runs and start runs of configured sources (administrators).
+    RunAdapters,
+    /// Review the identity queue: confirm or reject candidate matches between persons and undo
+    /// merges (administrators).
+    ResolveIdentity,
+    /// Subscribe the caller's machine client to signed webhooks, list and delete its
+    /// subscriptions and read their delivery log (administrators: every client's).
+    ManageWebhooks,
 }
 
 impl Operation {
@@ -37,6 +45,9 @@ impl Operation {
         Operation::InformationSharing,
         Operation::BreakGlass,
         Operation::ReviewBreakGlass,
+        Operation::RunAdapters,
+        Operation::ResolveIdentity,
+        Operation::ManageWebhooks,
     ];
 
     /// The operation's name in the policy file, e.g. `triage_contact`.
@@ -51,6 +62,9 @@ impl Operation {
             Operation::InformationSharing => "information_sharing",
             Operation::BreakGlass => "break_glass",
             Operation::ReviewBreakGlass => "review_break_glass",
+            Operation::RunAdapters => "run_adapters",
+            Operation::ResolveIdentity => "resolve_identity",
+            Operation::ManageWebhooks => "manage_webhooks",
         }
     }
 

@@ -29,6 +29,9 @@ pub struct Mutation(
     child_protection::ChildProtectionMutation,
     information_share::InformationShareMutation,
     break_glass::BreakGlassMutation,
+    crate::types::adapter_run::AdapterRunMutation,
+    crate::types::identity::IdentityMutation,
+    crate::types::webhook::WebhookMutation,
 );
 
 /// A business rule the request broke. Nothing was written.

@@ -218,6 +218,11 @@ impl Referral {
     async fn primary_need(&self) -> ApiResult<PrimaryNeed> {
         stored("primary need", &self.0.primary_need, PrimaryNeed::from_code)
     }
+    /// Whether the referral led to no further action (the CIN census `ReferralNFA`); null
+    /// when not recorded.
+    async fn no_further_action(&self) -> Option<bool> {
+        self.0.no_further_action
+    }
     /// The child.
     async fn child(&self, ctx: &Context<'_>) -> ApiResult<Option<Person>> {
         child(request(ctx)?, self.0.person_id).await

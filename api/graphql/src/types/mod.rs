@@ -1,5 +1,6 @@
 //! GraphQL object types, one module per aggregate.
 
+pub mod adapter_run;
 pub mod agency;
 pub mod audit;
 pub mod break_glass;
@@ -7,13 +8,16 @@ pub mod casework;
 pub mod child_protection;
 pub mod family;
 pub mod family_network;
+pub mod identity;
 pub mod information_share;
 pub mod node;
 pub mod partner;
 pub mod person;
 pub mod place;
 pub mod plan;
+pub mod service;
 pub mod team;
+pub mod webhook;
 
 use crate::error::{ApiError, ApiResult};
 

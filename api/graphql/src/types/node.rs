@@ -21,6 +21,7 @@ use super::family_network::{FamilyNetwork, NetworkMember};
 use super::person::Person;
 use super::place::{Area, FamilyHub, LocalAuthority, Locality, Lsoa};
 use super::plan::Plan;
+use super::service::Service;
 use super::team::{Practitioner, Team};
 use crate::context::RequestContext;
 use crate::error::{ApiError, ApiResult};
@@ -74,6 +75,8 @@ pub enum Node {
     StrategyDiscussion(StrategyDiscussion),
     /// A visit.
     Visit(Visit),
+    /// A service from the services directory.
+    Service(Service),
 }
 
 async fn load<E>(rc: &RequestContext, id: Uuid) -> ApiResult<Option<E::Model>>
@@ -155,6 +158,9 @@ pub async fn resolve(rc: &RequestContext, field: &str, id: &ID) -> ApiResult<Nod
         "Visit" => load::<visit::Entity>(rc, uuid)
             .await?
             .map(|m| Node::Visit(Visit(m))),
+        "Service" => load::<familygraph_store::entity::service::Entity>(rc, uuid)
+            .await?
+            .map(|m| Node::Service(Service(m))),
         _ => None,
     };
     node.ok_or_else(|| ApiError::not_found("node"))

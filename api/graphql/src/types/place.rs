@@ -248,4 +248,20 @@ impl FamilyHub {
             .await?
             .map(Area))
     }
+    /// Its entries in the services directory (services the directory marks as a Family Hub
+    /// under this hub's name), with their locations, ages and taxonomy terms.
+    async fn directory_entries(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Vec<super::service::Service>> {
+        let rows = request(ctx)?
+            .loaders
+            .has_many::<familygraph_store::entity::service::Entity>(
+                familygraph_store::entity::service::Column::FamilyHubId,
+            )
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(rows.into_iter().map(super::service::Service).collect())
+    }
 }

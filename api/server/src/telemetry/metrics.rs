@@ -155,6 +155,27 @@ pub fn record_adapter_run(adapter: &'static str, outcome: &'static str) {
     );
 }
 
+/// Observes subscriptions: `familygraph.subscriptions.connections` (WebSocket connections open
+/// in this process) and `familygraph.subscriptions.listeners` (subscriptions listening to this
+/// server's outbox feed). Both fall back to their baseline when clients go away, however they go.
+pub fn observe_subscriptions(listeners: familygraph_graphql::FeedListeners) {
+    let meter = meter();
+    let _connections = meter
+        .i64_observable_up_down_counter("familygraph.subscriptions.connections")
+        .with_description("Subscription (WebSocket) connections open.")
+        .with_callback(|observer| {
+            observer.observe(crate::subscription_socket::open_connections(), &[]);
+        })
+        .build();
+    let _listeners = meter
+        .i64_observable_up_down_counter("familygraph.subscriptions.listeners")
+        .with_description("Subscriptions listening to the outbox feed.")
+        .with_callback(move |observer| {
+            observer.observe(i64::try_from(listeners.count()).unwrap_or(i64::MAX), &[]);
+        })
+        .build();
+}
+
 /// Operation names seen so far, capped at [`MAX_OPERATION_NAMES`] so that clients inventing
 /// names cannot grow the number of time series without bound.
 pub struct OperationNames {

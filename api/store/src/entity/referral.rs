@@ -22,6 +22,10 @@ pub struct Model {
     /// Primary need code, `N0`–`N9`.
     #[sea_orm(column_type = "Text")]
     pub primary_need: String,
+    /// Whether the referral led to no further action (the CIN census `ReferralNFA`), when
+    /// known.
+    #[sea_orm(nullable)]
+    pub no_further_action: Option<bool>,
 }
 
 /// Foreign keys of `referral`.

@@ -617,6 +617,7 @@ impl Population<'_> {
                     } else {
                         primary_need.code().to_owned()
                     },
+                    no_further_action: None,
                 });
             }
             let episode_id = self.ids.next();

@@ -22,7 +22,7 @@ use familygraph_domain::{
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
+    DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -357,7 +357,7 @@ pub async fn record_strategy_discussion(
     actor: &Actor,
     input: NewStrategyDiscussion,
 ) -> StoreResult<Outcome<strategy_discussion::Model>> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     if let Some(id) = replayed(&txn, actor, input.idempotency_key.as_deref()).await?
         && let Some(existing) = strategy_discussion::Entity::find_by_id(id)
             .one(&txn)
@@ -455,7 +455,7 @@ pub async fn start_section47(
     actor: &Actor,
     input: NewSection47Enquiry,
 ) -> StoreResult<Outcome<section47_enquiry::Model>> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     if let Some(existing) =
         replay::<section47_enquiry::Entity>(&txn, actor, input.idempotency_key.as_deref()).await?
     {
@@ -540,7 +540,7 @@ pub async fn conclude_section47(
     actor: &Actor,
     input: ConcludeSection47,
 ) -> StoreResult<Outcome<section47_enquiry::Model>> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let Some(enquiry) = section47_enquiry::Entity::find_by_id(input.enquiry_id)
         .filter(section47_enquiry::Entity::scope_condition(&actor.scope))
         .one(&txn)
@@ -616,7 +616,7 @@ pub async fn record_initial_conference(
     actor: &Actor,
     input: NewConference,
 ) -> StoreResult<Outcome<cp_conference::Model>> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     if let Some(existing) =
         replay::<cp_conference::Entity>(&txn, actor, input.idempotency_key.as_deref()).await?
     {
@@ -708,7 +708,7 @@ pub async fn start_child_protection_plan(
     actor: &Actor,
     input: NewChildProtectionPlan,
 ) -> StoreResult<Outcome<plan::Model>> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     if let Some(existing) =
         replay::<plan::Entity>(&txn, actor, input.idempotency_key.as_deref()).await?
     {
@@ -828,7 +828,7 @@ pub async fn review_child_protection_plan(
     actor: &Actor,
     input: ReviewChildProtectionPlan,
 ) -> StoreResult<Outcome<plan::Model>> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let Some(current) = visible_plan(&txn, actor, input.plan_id).await? else {
         return Ok(Err(unknown("planId", "plan")));
     };
@@ -900,7 +900,7 @@ pub async fn end_child_protection_plan(
     expected_version: i32,
     ended_on: NaiveDate,
 ) -> StoreResult<Outcome<plan::Model>> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let Some(current) = visible_plan(&txn, actor, plan_id).await? else {
         return Ok(Err(unknown("planId", "plan")));
     };

@@ -13,7 +13,7 @@ use familygraph_domain::{
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
+    EntityTrait, PaginatorTrait, QueryFilter,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -127,7 +127,7 @@ pub async fn open_episode(
     actor: &Actor,
     input: OpenEpisode,
 ) -> StoreResult<Outcome<family_help_episode::Model>> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     if let Some(id) = replayed(&txn, actor, input.idempotency_key.as_deref()).await?
         && let Some(existing) = family_help_episode::Entity::find_by_id(id)
             .one(&txn)
@@ -218,7 +218,7 @@ pub async fn allocate_lead_practitioner(
     actor: &Actor,
     input: AllocateLead,
 ) -> StoreResult<Outcome<involvement::Model>> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let Some(child) = visible_person(&txn, actor, input.child_id).await? else {
         return Ok(Err(unknown("childId", "child")));
     };
@@ -351,7 +351,7 @@ pub async fn record_assessment(
     actor: &Actor,
     input: NewAssessment,
 ) -> StoreResult<Outcome<assessment::Model>> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     if let Some(existing) =
         replay::<assessment::Entity>(&txn, actor, input.idempotency_key.as_deref()).await?
     {
@@ -440,7 +440,7 @@ pub async fn start_plan(
     actor: &Actor,
     input: NewPlan,
 ) -> StoreResult<Outcome<plan::Model>> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     if let Some(existing) =
         replay::<plan::Entity>(&txn, actor, input.idempotency_key.as_deref()).await?
     {
@@ -604,7 +604,7 @@ pub async fn review_plan(
     reviewed_on: NaiveDate,
     outcome: String,
 ) -> StoreResult<Outcome<plan::Model>> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let Some(current) = visible_plan(&txn, actor, plan_id).await? else {
         return Ok(Err(unknown("planId", "plan")));
     };
@@ -655,7 +655,7 @@ pub async fn end_plan(
     expected_version: i32,
     ended_on: NaiveDate,
 ) -> StoreResult<Outcome<plan::Model>> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let Some(current) = visible_plan(&txn, actor, plan_id).await? else {
         return Ok(Err(unknown("planId", "plan")));
     };
@@ -722,7 +722,7 @@ pub async fn record_visit(
     seen: bool,
     seen_alone: bool,
 ) -> StoreResult<Outcome<visit::Model>> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let Some(child) = visible_person(&txn, actor, child_id).await? else {
         return Ok(Err(unknown("childId", "child")));
     };
@@ -780,7 +780,7 @@ pub async fn close_episode(
     ended_on: NaiveDate,
     reason: ClosureReason,
 ) -> StoreResult<Outcome<family_help_episode::Model>> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let Some(episode) = family_help_episode::Entity::find_by_id(episode_id)
         .filter(family_help_episode::Entity::scope_condition(&actor.scope))
         .one(&txn)

@@ -16,7 +16,7 @@ use familygraph_domain::{
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait,
+    DatabaseTransaction, EntityTrait, QueryFilter,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -243,7 +243,7 @@ pub async fn add_network_member(
     actor: &Actor,
     input: NewNetworkMember,
 ) -> StoreResult<Outcome<MemberChange>> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     if let Some(id) = replayed(&txn, actor, input.idempotency_key.as_deref()).await?
         && network_member::Entity::find_by_id(id)
             .one(&txn)
@@ -366,7 +366,7 @@ pub async fn update_network_member(
     actor: &Actor,
     input: MemberUpdate,
 ) -> StoreResult<Outcome<MemberChange>> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let Some(member) = network_member::Entity::find_by_id(input.member_id)
         .filter(network_member::Entity::scope_condition(&actor.scope))
         .one(&txn)
@@ -429,7 +429,7 @@ pub async fn offer_fgdm(
     actor: &Actor,
     input: FgdmOffer,
 ) -> StoreResult<Outcome<fgdm_meeting::Model>> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     if let Some(existing) =
         replay::<fgdm_meeting::Entity>(&txn, actor, input.idempotency_key.as_deref()).await?
     {
@@ -514,7 +514,7 @@ pub async fn respond_to_fgdm_offer(
     actor: &Actor,
     input: FgdmAnswer,
 ) -> StoreResult<Outcome<fgdm_meeting::Model>> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let Some(meeting) = visible_meeting(&txn, actor, input.meeting_id).await? else {
         return Ok(Err(unknown("fgdmMeetingId", "FGDM meeting")));
     };
@@ -575,7 +575,7 @@ pub async fn record_fgdm_meeting(
     actor: &Actor,
     input: FgdmHeld,
 ) -> StoreResult<Outcome<fgdm_meeting::Model>> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let Some(meeting) = visible_meeting(&txn, actor, input.meeting_id).await? else {
         return Ok(Err(unknown("fgdmMeetingId", "FGDM meeting")));
     };
@@ -636,7 +636,7 @@ pub async fn record_support_package(
     actor: &Actor,
     input: NewSupportPackage,
 ) -> StoreResult<Outcome<support_package::Model>> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     if let Some(existing) =
         replay::<support_package::Entity>(&txn, actor, input.idempotency_key.as_deref()).await?
     {

@@ -11,7 +11,7 @@ use familygraph_domain::{
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+    EntityTrait, QueryFilter, QueryOrder,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -124,7 +124,7 @@ pub async fn record_contact(
     actor: &Actor,
     input: NewContact,
 ) -> StoreResult<Outcome<contact::Model>> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let outcome = record_contact_in(&txn, actor, &input, None).await?;
     if outcome.is_ok() {
         txn.commit().await?;
@@ -257,7 +257,7 @@ pub async fn triage_contact(
     actor: &Actor,
     input: Triage,
 ) -> StoreResult<Outcome<contact::Model>> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let scope = actor.scope.clone();
     let Some(current) = contact::Entity::find_by_id(input.contact_id)
         .filter(contact::Entity::scope_condition(&scope))

@@ -9,7 +9,7 @@
 use chrono::NaiveDate;
 use familygraph_domain::workflow::rules::{check_case_date, check_information_share};
 use familygraph_domain::{LawfulBasis, ShareDecision};
-use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait, TransactionTrait};
+use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -44,7 +44,7 @@ pub async fn record_information_share(
     actor: &Actor,
     input: NewInformationShare,
 ) -> StoreResult<Outcome<information_share::Model>> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     if let Some(existing) =
         replay::<information_share::Entity>(&txn, actor, input.idempotency_key.as_deref()).await?
     {

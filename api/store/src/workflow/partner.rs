@@ -24,7 +24,7 @@ use familygraph_domain::{
 use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, TransactionTrait,
+    QueryFilter,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -239,7 +239,7 @@ pub async fn record_partner_record(
     actor: &Actor,
     input: NewPartnerRecord,
 ) -> StoreResult<Outcome<partner_record::Model>> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     if let Some(existing) =
         replay::<partner_record::Entity>(&txn, actor, input.idempotency_key.as_deref()).await?
     {

@@ -1,0 +1,571 @@
+//! The services directory end to end: an Open Referral UK directory (a real HTTP server on a
+//! local port, serving the ORUK samples and synthetic Family Hubs in the seeded borough) →
+//! the Open Referral adapter → intake → GraphQL `services` by LSOA, locality, taxonomy term and
+//! age; re-importing an unchanged directory changes nothing.
+
+use actix_web::{App, HttpResponse, HttpServer, web};
+use familygraph_adapter_openreferral::{OpenReferralAdapter, OpenReferralConfig};
+use familygraph_adapter_sdk::SourceAdapter;
+use familygraph_domain::Role;
+use familygraph_intake::{ApplyCounts, Intake, RunTrigger};
+use familygraph_tests::TestApp;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+
+/// The ORUK samples (the same files as `../shared/samples/open-referral-uk/`).
+fn sample(name: &str) -> Value {
+    let path = format!(
+        "{}/../adapters/openreferral/tests/fixtures/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+const MONKS: &str = "fg-svc-0001";
+const STAY_AND_PLAY: &str = "fg-svc-0002";
+const EXAMPLETON: &str = "5b1d3c9e-0000-4000-8000-000000000001";
+const COUNSELLING: &str = "ac148810-d857-441c-9679-408f346de14b";
+
+/// A synthetic service at one location in `lsoa` with `postcode`, filed under `terms`.
+fn synthetic_service(
+    id: &str,
+    name: &str,
+    ages: (u32, u32),
+    lsoa: &str,
+    postcode: &str,
+    terms: &[(&str, &str)],
+) -> Value {
+    json!({
+        "id": id,
+        "name": name,
+        "description": format!("{name} (synthetic, for tests)"),
+        "status": "active",
+        "minimum_age": ages.0,
+        "maximum_age": ages.1,
+        "email": "hello@example.invalid",
+        "organization": {"id": "fg-org-1", "name": "Synthetic Borough Council"},
+        "service_at_locations": [{
+            "id": format!("{id}-sal"),
+            "location": {
+                "id": format!("{id}-loc"),
+                "name": format!("{name} building"),
+                "external_identifier": lsoa,
+                "external_identifier_type": "lsoa21",
+                "addresses": [{"id": format!("{id}-addr"), "address_1": "1 Example Street",
+                               "city": "Exampleton", "postal_code": postcode, "country": "GB"}]
+            }
+        }],
+        "attributes": terms.iter().map(|(term_id, term_name)| json!({
+            "id": format!("{id}-{term_id}"),
+            "taxonomy_term": {"id": term_id, "name": term_name, "taxonomy": "familygraph-example"}
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// The directory: the ORUK sample service and terms, the synthetic Family Hub elsewhere
+/// (an LSOA the council does not have), and two synthetic services in the seeded borough.
+fn directory() -> (Vec<Value>, Vec<Value>) {
+    let mut terms = sample("sample/taxonomy_term_list.json")["contents"]
+        .as_array()
+        .unwrap()
+        .clone();
+    // A narrower term listed before its parent.
+    terms.push(json!({"id": "fg-term-stay-play", "name": "Stay and play",
+                      "parent_id": "5b1d3c9e-0000-4000-8000-0000000000f2",
+                      "taxonomy": "familygraph-example"}));
+    terms.extend(
+        sample("synthetic/taxonomy_terms.json")
+            .as_array()
+            .unwrap()
+            .clone(),
+    );
+    let services = vec![
+        sample("sample/service_full.json"),
+        sample("synthetic/family_hub_service_full.json"),
+        synthetic_service(
+            MONKS,
+            "Monks Coppenhall Family Hub",
+            (0, 19),
+            "E01018445",
+            "CW1 4AA",
+            &[("5b1d3c9e-0000-4000-8000-0000000000f1", "Family Hub")],
+        ),
+        synthetic_service(
+            STAY_AND_PLAY,
+            "Stay and Play Wilmslow",
+            (0, 4),
+            "E01019901",
+            "SK9 1AA",
+            &[
+                ("5b1d3c9e-0000-4000-8000-0000000000f2", "Early years"),
+                ("fg-term-stay-play", "Stay and play"),
+            ],
+        ),
+    ];
+    (services, terms)
+}
+
+/// What the test directory serves; tests change it between imports.
+struct Directory {
+    services: Vec<Value>,
+    terms: Vec<Value>,
+}
+
+type Shared = web::Data<Mutex<Directory>>;
+
+fn page_of(items: &[Value], query: &HashMap<String, String>) -> Value {
+    let page: usize = query.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+    let per_page: usize = query
+        .get("per_page")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(10);
+    let total_pages = items.len().div_ceil(per_page).max(1);
+    let contents: Vec<Value> = items
+        .iter()
+        .skip((page - 1) * per_page)
+        .take(per_page)
+        .cloned()
+        .collect();
+    json!({
+        "total_items": items.len(), "total_pages": total_pages, "page_number": page,
+        "size": contents.len(), "first_page": page == 1, "last_page": page >= total_pages,
+        "empty": contents.is_empty(), "contents": contents,
+    })
+}
+
+async fn root() -> HttpResponse {
+    HttpResponse::Ok().json(json!({"version": "3.0"}))
+}
+
+async fn list_services(state: Shared, query: web::Query<HashMap<String, String>>) -> HttpResponse {
+    let directory = state.lock().unwrap();
+    let listed: Vec<Value> = directory
+        .services
+        .iter()
+        .map(|s| json!({"id": s["id"], "name": s["name"]}))
+        .collect();
+    HttpResponse::Ok().json(page_of(&listed, &query))
+}
+
+async fn full_service(state: Shared, id: web::Path<String>) -> HttpResponse {
+    let directory = state.lock().unwrap();
+    match directory.services.iter().find(|s| s["id"] == *id) {
+        Some(full) => HttpResponse::Ok().json(full),
+        None => HttpResponse::NotFound().finish(),
+    }
+}
+
+async fn list_terms(state: Shared, query: web::Query<HashMap<String, String>>) -> HttpResponse {
+    let directory = state.lock().unwrap();
+    HttpResponse::Ok().json(page_of(&directory.terms, &query))
+}
+
+/// A local ORUK directory server.
+struct DirectoryServer {
+    base_url: String,
+    state: Shared,
+    handle: actix_web::dev::ServerHandle,
+}
+
+impl DirectoryServer {
+    async fn start() -> Self {
+        let (services, terms) = directory();
+        let state: Shared = web::Data::new(Mutex::new(Directory { services, terms }));
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        let shared = state.clone();
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(shared.clone())
+                .route("/api/", web::get().to(root))
+                .route("/api/services", web::get().to(list_services))
+                .route("/api/services/{id}", web::get().to(full_service))
+                .route("/api/taxonomy_terms", web::get().to(list_terms))
+        })
+        .workers(1)
+        .listen(listener)
+        .unwrap()
+        .run();
+        let handle = server.handle();
+        tokio::spawn(server);
+        Self {
+            base_url: format!("http://{address}/api"),
+            state,
+            handle,
+        }
+    }
+}
+
+/// Imports the whole directory as one run; returns the run's counts and rejections.
+async fn import(app: &TestApp, base_url: &str) -> (ApplyCounts, Vec<String>) {
+    let mut config = OpenReferralConfig::new("cheshire-directory", base_url);
+    config.per_page = 2;
+    config.timeout_seconds = 10;
+    let adapter = Arc::new(OpenReferralAdapter::new(config).unwrap());
+    let intake = Intake::new(app.db.clone());
+    let run = intake
+        .start_run("openreferral", RunTrigger::CommandLine, "services-test")
+        .await
+        .unwrap();
+    let mut cursor = None;
+    for _ in 0..50 {
+        let batch = adapter.pull(cursor.as_ref()).await.unwrap();
+        let done = batch.done;
+        cursor = batch.next_cursor.clone();
+        intake.apply_batch(run, batch).await.unwrap();
+        if done {
+            break;
+        }
+    }
+    let summary = intake.finish_run(run, None).await.unwrap();
+    let rejections = summary
+        .rejections
+        .iter()
+        .map(|r| format!("{}: {}", r.location, r.reason))
+        .collect();
+    (summary.counts, rejections)
+}
+
+/// The `sourceId`s of the services `filter` finds, sorted.
+async fn found(app: &TestApp, token: &str, filter: Value) -> Vec<String> {
+    let reply = app
+        .graphql(
+            Some(token),
+            "query($filter: ServicesFilter) { services(filter: $filter, first: 100) {
+               totalCount edges { node { sourceId } } } }",
+            json!({ "filter": filter }),
+        )
+        .await;
+    let connection = &reply.data()["services"];
+    let mut ids: Vec<String> = connection["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["sourceId"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(connection["totalCount"], ids.len(), "{filter}");
+    ids.sort();
+    ids
+}
+
+fn sorted(ids: &[&str]) -> Vec<String> {
+    let mut ids: Vec<String> = ids.iter().map(|s| (*s).to_owned()).collect();
+    ids.sort();
+    ids
+}
+
+async fn locality_id(app: &TestApp, code: &str) -> String {
+    let reply = app
+        .graphql(
+            Some(&app.admin_token()),
+            "{ localities { id code } }",
+            json!({}),
+        )
+        .await;
+    reply.data()["localities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["code"] == code)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_directory_imports_and_is_queryable_by_place_taxonomy_and_age() {
+    let app = TestApp::start().await;
+    let server = DirectoryServer::start().await;
+
+    let (counts, rejections) = import(&app, &server.base_url).await;
+    assert!(rejections.is_empty(), "{rejections:#?}");
+    // Four terms (one sample, three synthetic) and four services.
+    assert_eq!(
+        (counts.read, counts.created, counts.rejected),
+        (8, 8, 0),
+        "{counts:?}"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM service").await, 4);
+    // The sample's term names a parent the directory never sent: kept as a code only.
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM taxonomy_term WHERE parent_id IS NULL AND parent_code IS NOT NULL"
+        )
+        .await,
+        1
+    );
+
+    // Services are directory data: a school's safeguarding lead reads them like anyone else.
+    let school = app.school_token(Role::SchoolDsl, "100000");
+    let admin = app.admin_token();
+    for token in [&admin, &school] {
+        assert_eq!(
+            found(&app, token, json!({})).await,
+            sorted(&[COUNSELLING, EXAMPLETON, MONKS, STAY_AND_PLAY])
+        );
+    }
+
+    // By LSOA, by locality (through the council's LSOAs), by taxonomy term, by age.
+    assert_eq!(
+        found(&app, &school, json!({"lsoaCode": "E01018445"})).await,
+        sorted(&[MONKS])
+    );
+    // A directory LSOA the council does not have is still searchable by its code.
+    assert_eq!(
+        found(&app, &school, json!({"lsoaCode": "E01011234"})).await,
+        sorted(&[EXAMPLETON])
+    );
+    let south = locality_id(&app, "SOUTH").await;
+    let north = locality_id(&app, "NORTH").await;
+    assert_eq!(
+        found(&app, &school, json!({"localityId": south})).await,
+        sorted(&[MONKS])
+    );
+    assert_eq!(
+        found(&app, &school, json!({"localityId": north})).await,
+        sorted(&[STAY_AND_PLAY])
+    );
+    assert_eq!(
+        found(&app, &school, json!({"taxonomyTerm": "early YEARS"})).await,
+        sorted(&[STAY_AND_PLAY])
+    );
+    assert_eq!(
+        found(
+            &app,
+            &school,
+            json!({"taxonomyTerm": "5b1d3c9e-0000-4000-8000-0000000000f1"})
+        )
+        .await,
+        sorted(&[EXAMPLETON, MONKS])
+    );
+    assert_eq!(
+        found(&app, &school, json!({"age": 15})).await,
+        sorted(&[COUNSELLING, EXAMPLETON, MONKS])
+    );
+    assert_eq!(
+        found(&app, &school, json!({"age": 3})).await,
+        sorted(&[EXAMPLETON, MONKS, STAY_AND_PLAY])
+    );
+    assert_eq!(
+        found(&app, &school, json!({"familyHubsOnly": true})).await,
+        sorted(&[EXAMPLETON, MONKS])
+    );
+    assert_eq!(
+        found(
+            &app,
+            &school,
+            json!({"familyHubsOnly": true, "localityId": south, "age": 19})
+        )
+        .await,
+        sorted(&[MONKS])
+    );
+    assert!(
+        found(&app, &school, json!({"familyHubsOnly": true, "age": 20}))
+            .await
+            .is_empty()
+    );
+
+    // The Family Hub in full: its council Family Hub (by name), its place, its terms.
+    let reply = app
+        .graphql(
+            Some(&school),
+            "{ services(filter: {lsoaCode: \"E01018445\"}) { edges { node {
+                 id name status isFamilyHub ageRange { minimumAge maximumAge }
+                 organisation { name } email
+                 familyHub { name area { name } }
+                 locations { name postcode lsoaCode lsoa { code area { locality { code } } } }
+                 taxonomyTerms { code name vocabulary marksFamilyHub } } } } }",
+            json!({}),
+        )
+        .await;
+    let hub = &reply.data()["services"]["edges"][0]["node"];
+    assert_eq!(hub["status"], "ACTIVE");
+    assert_eq!(hub["isFamilyHub"], true);
+    assert_eq!(hub["ageRange"], json!({"minimumAge": 0, "maximumAge": 19}));
+    assert_eq!(hub["organisation"]["name"], "Synthetic Borough Council");
+    assert_eq!(hub["familyHub"]["name"], "Monks Coppenhall Family Hub");
+    assert_eq!(hub["familyHub"]["area"]["name"], "Crewe North");
+    assert_eq!(
+        hub["locations"][0],
+        json!({"name": "Monks Coppenhall Family Hub building", "postcode": "CW1 4AA",
+               "lsoaCode": "E01018445",
+               "lsoa": {"code": "E01018445", "area": {"locality": {"code": "SOUTH"}}}})
+    );
+    assert_eq!(
+        hub["taxonomyTerms"],
+        json!([{"code": "5b1d3c9e-0000-4000-8000-0000000000f1", "name": "Family Hub",
+                "vocabulary": "familygraph-example", "marksFamilyHub": true}])
+    );
+    // The council's Family Hub finds its directory entry.
+    let reply = app
+        .graphql(
+            Some(&school),
+            "{ familyHubs { name directoryEntries { sourceId } } }",
+            json!({}),
+        )
+        .await;
+    let hubs = reply.data()["familyHubs"].as_array().unwrap();
+    for hub in hubs {
+        let entries = hub["directoryEntries"].as_array().unwrap();
+        if hub["name"] == "Monks Coppenhall Family Hub" {
+            assert_eq!(entries, &[json!({"sourceId": MONKS})]);
+        } else {
+            assert!(entries.is_empty(), "{hub}");
+        }
+    }
+
+    // A service is a Node.
+    let reply = app
+        .graphql(
+            Some(&school),
+            "query($id: ID!) { node(id: $id) { ... on Service { name } } }",
+            json!({"id": hub["id"]}),
+        )
+        .await;
+    assert_eq!(reply.data()["node"]["name"], "Monks Coppenhall Family Hub");
+
+    // The ORUK sample: its US postcode and impossible latitude were left out, its UPRN kept;
+    // the Exampleton hub's LSOA is not the council's, so it has a code and no LSOA.
+    let reply = app
+        .graphql(
+            Some(&school),
+            "{ services(filter: {age: 50}) { edges { node { name
+                 locations { postcode latitude uprn lsoaCode lsoa { code } }
+                 taxonomyTerms { parent { code } } } } } }",
+            json!({}),
+        )
+        .await;
+    let counselling = &reply.data()["services"]["edges"][0]["node"];
+    assert_eq!(counselling["name"], "Community Counselling");
+    assert_eq!(
+        counselling["locations"][0],
+        json!({"postcode": null, "latitude": null, "uprn": "10092008082", "lsoaCode": null,
+               "lsoa": null})
+    );
+    // The narrower term found its parent though it came first.
+    let reply = app
+        .graphql(
+            Some(&school),
+            "{ services(filter: {taxonomyTerm: \"fg-term-stay-play\"}) { edges { node {
+                 taxonomyTerms { code parent { code name } } } } } }",
+            json!({}),
+        )
+        .await;
+    let terms = &reply.data()["services"]["edges"][0]["node"]["taxonomyTerms"];
+    assert_eq!(terms[0]["parent"], Value::Null);
+    assert_eq!(
+        terms[1]["parent"],
+        json!({"code": "5b1d3c9e-0000-4000-8000-0000000000f2", "name": "Early years"})
+    );
+
+    // Bad filters are the client's fault, with a stable code.
+    for filter in [
+        json!({"lsoaCode": "E0101844"}),
+        json!({"age": -1}),
+        json!({"localityId": hub["id"]}),
+        json!({"taxonomyTerm": " "}),
+    ] {
+        let reply = app
+            .graphql(
+                Some(&school),
+                "query($filter: ServicesFilter) { services(filter: $filter) { totalCount } }",
+                json!({ "filter": filter }),
+            )
+            .await;
+        assert_eq!(reply.error_codes(), ["BAD_USER_INPUT"], "{filter}");
+    }
+    let reply = app
+        .graphql(None, "{ services { totalCount } }", json!({}))
+        .await;
+    assert_eq!(reply.error_codes(), ["UNAUTHENTICATED"]);
+
+    // Re-importing the unchanged directory changes nothing.
+    let (counts, rejections) = import(&app, &server.base_url).await;
+    assert!(rejections.is_empty(), "{rejections:#?}");
+    assert_eq!(
+        (
+            counts.read,
+            counts.created,
+            counts.updated,
+            counts.unchanged
+        ),
+        (8, 0, 0, 8),
+        "{counts:?}"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM service").await, 4);
+    assert_eq!(app.count("SELECT COUNT(*) FROM service_location").await, 4);
+    assert_eq!(app.count("SELECT COUNT(*) FROM taxonomy_term").await, 4);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM service_taxonomy_term")
+            .await,
+        5
+    );
+
+    // A changed service is updated in place, its location and terms replaced.
+    {
+        let mut directory = server.state.lock().unwrap();
+        let play = directory
+            .services
+            .iter_mut()
+            .find(|s| s["id"] == STAY_AND_PLAY)
+            .unwrap();
+        play["maximum_age"] = json!(5);
+        play["service_at_locations"][0]["location"]["external_identifier"] = json!("E01018446");
+        play["attributes"].as_array_mut().unwrap().pop();
+    }
+    let (counts, _) = import(&app, &server.base_url).await;
+    assert_eq!(
+        (counts.created, counts.updated, counts.unchanged),
+        (0, 1, 7),
+        "{counts:?}"
+    );
+    assert_eq!(
+        found(&app, &school, json!({"localityId": south})).await,
+        sorted(&[MONKS, STAY_AND_PLAY])
+    );
+    assert!(
+        found(&app, &school, json!({"taxonomyTerm": "Stay and play"}))
+            .await
+            .is_empty()
+    );
+    assert_eq!(
+        found(&app, &school, json!({"age": 5})).await,
+        sorted(&[EXAMPLETON, MONKS, STAY_AND_PLAY])
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM service_location").await, 4);
+    server.handle.stop(true).await;
+}
+
+#[tokio::test]
+async fn a_page_of_services_with_everything_runs_a_bounded_number_of_statements() {
+    let app = TestApp::start().await;
+    let server = DirectoryServer::start().await;
+    import(&app, &server.base_url).await;
+    let school = app.school_token(Role::SchoolDsl, "100000");
+    let document = "query($first: Int) { services(first: $first) { totalCount edges { node {
+        name ageRange { minimumAge } familyHub { name area { name } }
+        locations { lsoa { code area { locality { code } } } }
+        taxonomyTerms { name parent { name } } } } } }";
+    let mut counts = Vec::new();
+    for first in [1, 4] {
+        let before = app.statements();
+        let reply = app
+            .graphql(Some(&school), document, json!({ "first": first }))
+            .await;
+        assert_eq!(
+            reply.data()["services"]["edges"].as_array().unwrap().len(),
+            first
+        );
+        counts.push(app.statements() - before);
+    }
+    println!("services page statements (1 and 4 services): {counts:?}");
+    // Count and page, locations, links, terms, parents, hubs, LSOAs, areas, localities: one
+    // statement each at most, whatever the page size (a margin for split loader batches).
+    for count in &counts {
+        assert!(*count <= 14, "{counts:?}");
+    }
+    server.handle.stop(true).await;
+}
