@@ -14,7 +14,8 @@
 #   FG_BENCH_DURATION  measured seconds per run (default 20); FG_BENCH_WARMUP (default 3)
 #   FG_BENCH_ONLY      space-separated workloads to run (default "W1 W2 W3 W4 W5 W6")
 #   FG_BENCH_OUT       results directory (default target/bench/<UTC time>)
-#   FG_BENCH_NO_BUILD  set to use the release binaries already in target/release
+#   FG_BENCH_NO_BUILD  set to use the release binaries already built (in $CARGO_TARGET_DIR,
+#                      default target/, like cargo)
 #
 # Needs: cargo, psql, npm, jq, curl (PostGraphile and its Node 22 are installed from npm into
 # ~/.cache/familygraph/postgraphile from bench/postgraphile/package-lock.json). The statement
@@ -54,8 +55,10 @@ say "build (release)"
 if [ -z "${FG_BENCH_NO_BUILD:-}" ]; then
   cargo build --release --locked -q -p familygraph -p familygraph-bench
 fi
-fg=$root/target/release/familygraph
-bench=$root/target/release/familygraph-bench
+# Cargo's own setting decides where the binaries are (a shared target directory, say).
+target_dir=${CARGO_TARGET_DIR:-$root/target}
+fg=$target_dir/release/familygraph
+bench=$target_dir/release/familygraph-bench
 
 say "machine"
 {

@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-2}
-fg=target/release/familygraph
+fg=${CARGO_TARGET_DIR:-target}/release/familygraph
 [ -x "$fg" ] || cargo build --release --locked -q -p familygraph
 port=${FG_READY_PORT:-18090}
 data=$(mktemp -d)

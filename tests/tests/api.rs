@@ -5,11 +5,13 @@
 mod api {
     mod adapter_runs;
     mod audit;
+    mod audit_group_commit;
     mod auth;
     mod batching;
     mod break_glass;
     mod child_protection;
     mod cin_census;
+    mod education_records;
     mod errors;
     mod family_network;
     mod hostile;
@@ -19,6 +21,7 @@ mod api {
     mod journey;
     mod mapping_import;
     mod measures;
+    mod nhs_fixtures;
     mod pagination;
     mod partner;
     mod persisted_documents;

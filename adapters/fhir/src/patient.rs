@@ -62,7 +62,7 @@ pub fn translate(
                 None => {
                     return reject(
                         &format!("/name/{i}/use"),
-                        format!("{code:?} is not a FHIR name use"),
+                        "the name use is not a FHIR name use".to_owned(),
                     );
                 }
             },
@@ -361,7 +361,11 @@ mod tests {
         p["identifier"][0]["extension"][0]["valueCodeableConcept"]["coding"][0]["code"] =
             json!("09");
         let rejection = translate("gp", &location, &p).unwrap_err();
-        assert!(rejection.reason.contains("09"), "{rejection:?}");
+        // The field is named; the value the source sent is not echoed.
+        assert!(
+            rejection.reason.contains("verificationStatus") && !rejection.reason.contains("09"),
+            "{rejection:?}"
+        );
         let mut p = patient();
         p["name"][0]["use"] = json!("stage");
         assert!(translate("gp", &location, &p).is_err());

@@ -42,6 +42,7 @@ async fn get(client: &reqwest::Client, url: &Url) -> Result<Value, AdapterError>
     let target = url.as_str();
     let response = client
         .get(url.clone())
+        .headers(familygraph_adapter_sdk::propagation::headers())
         .header(reqwest::header::ACCEPT, ACCEPT)
         .send()
         .await

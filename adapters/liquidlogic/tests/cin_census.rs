@@ -316,12 +316,12 @@ fn a_bad_date_rejects_only_its_child_with_its_location() {
     assert_eq!(ids(&import), vec!["LA-SYN-000001", "LA-SYN-000003"]);
     assert_eq!(import.rejections.len(), 1);
     let rejection = &import.rejections[0];
-    assert_eq!(rejection.la_child_id.as_deref(), Some("LA-SYN-000002"));
+    assert_eq!(rejection.child, Some(2));
+    assert_eq!(rejection.path, "/Message/Children/Child/CINdetails");
     assert_eq!(
         rejection.reason,
         RejectionReason::InvalidDate {
             element: "CINreferralDate".to_owned(),
-            value: "2022-02-30".to_owned()
         }
     );
     assert_eq!(
@@ -330,9 +330,14 @@ fn a_bad_date_rejects_only_its_child_with_its_location() {
     );
     assert!(rejection.location.column.is_some());
     assert!(!rejection.is_fatal());
+    let text = rejection.to_string();
     assert!(
-        rejection.to_string().contains("child LA-SYN-000002"),
-        "{rejection}"
+        text.contains("child 2 in /Message/Children/Child/CINdetails"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("LA-SYN") && !text.contains("2022-02-30"),
+        "{text}"
     );
 }
 
@@ -356,12 +361,11 @@ fn an_unknown_code_rejects_only_its_child() {
     let import = read_bytes(bad.as_bytes());
     assert_eq!(ids(&import), vec!["LA-SYN-000002", "LA-SYN-000003"]);
     let rejection = &import.rejections[0];
-    assert_eq!(rejection.la_child_id.as_deref(), Some("LA-SYN-000001"));
+    assert_eq!(rejection.child, Some(1));
     assert_eq!(
         rejection.reason,
         RejectionReason::UnknownCode {
             element: "ReferralSource".to_owned(),
-            value: "1Z".to_owned(),
             year: Some(2023)
         }
     );
@@ -383,7 +387,7 @@ fn an_unknown_code_rejects_only_its_child() {
     assert_eq!(ids(&import), vec!["LA-SYN-000001", "LA-SYN-000003"]);
     assert!(matches!(
         &import.rejections[0].reason,
-        RejectionReason::UnknownCode { value, year: Some(2022), .. } if value == "5D"
+        RejectionReason::UnknownCode { element, year: Some(2022) } if element == "ReferralSource"
     ));
 }
 
@@ -401,10 +405,7 @@ fn an_element_of_another_years_shape_is_rejected() {
             year: 2024
         }
     );
-    assert_eq!(
-        import.rejections[1].la_child_id.as_deref(),
-        Some("LA-SYN-000002")
-    );
+    assert_eq!(import.rejections[1].child, Some(2));
 
     // Without a header, the year comes from the elements.
     let start = xml.find("<Header>").unwrap();
@@ -461,11 +462,8 @@ fn a_missing_or_misplaced_element_rejects_the_child_whole() {
     assert!(
         matches!(&import.rejections[0].reason, RejectionReason::OutOfOrder { element, .. } if element == "LAchildID")
     );
-    // The ID is still reported: it was found while skipping the rest of the child.
-    assert_eq!(
-        import.rejections[0].la_child_id.as_deref(),
-        Some("LA-SYN-000002")
-    );
+    // The child is reported by its position, never by its LAchildID.
+    assert_eq!(import.rejections[0].child, Some(2));
 }
 
 #[test]
@@ -480,7 +478,7 @@ fn a_truncated_document_keeps_the_children_before_the_cut() {
     assert_eq!(import.rejections.len(), 1);
     let rejection = &import.rejections[0];
     assert!(rejection.is_fatal());
-    assert_eq!(rejection.la_child_id.as_deref(), Some("LA-SYN-000004"));
+    assert_eq!(rejection.child, Some(4));
     assert!(
         matches!(
             rejection.reason,
@@ -509,7 +507,7 @@ fn broken_xml_mid_way_stops_reading_cleanly() {
         matches!(rejection.reason, RejectionReason::Malformed { .. }),
         "{rejection}"
     );
-    assert_eq!(rejection.la_child_id.as_deref(), Some("LA-SYN-000003"));
+    assert_eq!(rejection.child, Some(3));
     assert_eq!(
         rejection.location.line,
         Some(line_of(&broken, "LA-SYN-000003", "</CINreferralDat>"))
@@ -548,7 +546,7 @@ fn header_problems_do_not_stop_the_children() {
     let import = read_bytes(bad.as_bytes());
     assert_eq!(ids(&import), vec!["LA-SYN-000001", "LA-SYN-000002"]);
     assert_eq!(import.rejections.len(), 1);
-    assert_eq!(import.rejections[0].la_child_id, None);
+    assert_eq!(import.rejections[0].child, None);
     assert!(
         matches!(&import.rejections[0].reason, RejectionReason::InvalidValue { element, .. } if element == "LEA")
     );

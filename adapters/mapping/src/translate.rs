@@ -134,7 +134,7 @@ impl Translator<'_> {
                 None => {
                     return Err(Rejection::new(
                         location,
-                        format!("{name}: {text:?} is not in the value map {map_name:?}"),
+                        format!("{name}: the value is not in the value map {map_name:?}"),
                     ));
                 }
             }
@@ -325,8 +325,7 @@ impl Fields<'_> {
                 Rejection::new(
                     value.location,
                     format!(
-                        "{name}: {:?} is not a possible date in the format {}",
-                        value.text,
+                        "{name}: not a possible date in the format {}",
                         formats.join(" or ")
                     ),
                 )

@@ -63,6 +63,7 @@ impl OpenReferralClient {
         let response = self
             .http
             .get(url.clone())
+            .headers(familygraph_adapter_sdk::propagation::headers())
             .header(reqwest::header::ACCEPT, "application/json")
             .send()
             .await

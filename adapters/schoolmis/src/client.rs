@@ -82,6 +82,7 @@ impl SchoolMisClient {
             let response = self
                 .http
                 .get(url.clone())
+                .headers(familygraph_adapter_sdk::propagation::headers())
                 .bearer_auth(&token)
                 .header(reqwest::header::ACCEPT, "application/json")
                 .send()

@@ -103,8 +103,8 @@ impl<T> Located<T> {
 pub struct Rejection {
     /// Where the record is, as precisely as the adapter can say (the failing field when known).
     pub location: Location,
-    /// Why it was rejected, e.g. `birthDate: "2021-02-30" is not a possible date`. Never
-    /// contains an identifier's value.
+    /// Why it was rejected, e.g. `birthDate: not a possible date`. Never contains a value
+    /// read from the record (an identifier, a name, a date): the location says where to look.
     pub reason: String,
 }
 

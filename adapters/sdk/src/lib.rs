@@ -59,6 +59,7 @@ mod adapter;
 mod batch;
 mod config;
 mod error;
+pub mod propagation;
 mod record;
 pub mod sync;
 #[cfg(feature = "testkit")]

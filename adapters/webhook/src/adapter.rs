@@ -181,6 +181,7 @@ impl WebhookAdapter {
         let response = self
             .http
             .post(self.url.clone())
+            .headers(familygraph_adapter_sdk::propagation::headers())
             .header(CONTENT_TYPE, "application/json")
             .header(USER_AGENT, "familygraph-webhooks/1")
             .header(HEADER_ID, id.clone())
@@ -224,6 +225,7 @@ impl DeliveryAdapter for WebhookAdapter {
         let response = self
             .http
             .head(self.url.clone())
+            .headers(familygraph_adapter_sdk::propagation::headers())
             .send()
             .await
             .map_err(|e| AdapterError::transport(target, e.is_timeout(), e))?;

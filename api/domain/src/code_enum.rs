@@ -1,10 +1,15 @@
 //! The shape shared by every code list: a Rust enum whose values are stored as short codes.
 //!
-//! [`code_enum!`] declares such an enum from `Variant = "CODE" => "Label",` lines. Each
-//! variant's doc comment is generated as `CODE — Label.`, so the code shows in rustdoc and in
-//! the GraphQL schema's descriptions. With the `graphql` feature the enum also derives
-//! `async_graphql::Enum`; GraphQL names come from the Rust variant names (`Schools` →
-//! `SCHOOLS`), which is why variants are named descriptively rather than after their codes.
+//! [`code_enum!`](crate::code_enum!) declares such an enum from `Variant = "CODE" => "Label",`
+//! lines. Each variant's doc comment is generated as `CODE — Label.`, so the code shows in
+//! rustdoc and in the GraphQL schema's descriptions. The macro is exported, so adapters declare
+//! the code lists of their own formats (the CIN census's `GenderCurrent`) the same way.
+//!
+//! The domain's own lists use a crate-private wrapper that adds `async_graphql::Enum` with the
+//! `graphql` feature; GraphQL names come from the Rust variant names (`Schools` → `SCHOOLS`),
+//! which is why variants are named descriptively rather than after their codes. The exported
+//! macro leaves the derive out: a `cfg(feature = ...)` in a macro is evaluated in the crate
+//! that calls it, whose features are not the domain's.
 
 use crate::error::DomainError;
 
@@ -30,7 +35,9 @@ pub trait CodeEnum: Sized + Copy + Eq + std::fmt::Debug + 'static {
     fn from_code(code: &str) -> Option<Self>;
 
     /// The value with this code (surrounding spaces and letter case ignored), or an error
-    /// naming `field` and listing the allowed codes.
+    /// naming `field` and listing the allowed codes. The error does not repeat `code`: it
+    /// ends up in import rejections and logs, and a misplaced value (a column shifted in a
+    /// partner's file) can be personal data.
     fn parse(field: &str, code: &str) -> Result<Self, DomainError> {
         let normalised = code.trim().to_ascii_uppercase();
         Self::from_code(&normalised).ok_or_else(|| {
@@ -38,7 +45,7 @@ pub trait CodeEnum: Sized + Copy + Eq + std::fmt::Debug + 'static {
             DomainError::invalid(
                 field,
                 format!(
-                    "{code:?} is not one of the allowed {} codes ({})",
+                    "is not one of the allowed {} codes ({})",
                     Self::NAME,
                     allowed.join(", ")
                 ),
@@ -47,19 +54,24 @@ pub trait CodeEnum: Sized + Copy + Eq + std::fmt::Debug + 'static {
     }
 }
 
-/// Declares a code-list enum. See the module documentation.
+/// Declares a code-list enum: `code()`, `label()`, `from_code()`, `parse()`, `ALL`, the
+/// [`CodeEnum`](crate::CodeEnum) trait, `Display` and `FromStr` as the code, and serde as the
+/// code. The calling crate needs `serde` as a dependency.
 ///
-/// ```text
-/// code_enum! {
+/// ```
+/// familygraph_domain::code_enum! {
 ///     /// Where the codes come from.
 ///     pub enum Example {
 ///         First = "1" => "First thing",
 ///     }
 /// }
+/// assert_eq!(Example::from_code("1"), Some(Example::First));
+/// assert_eq!(Example::First.label(), "First thing");
 /// ```
 ///
 /// Two variants with the same code fail to compile (an unreachable pattern in `from_code`
 /// under `-D warnings`) and are also caught by the tests.
+#[macro_export]
 macro_rules! code_enum {
     (
         $(#[$meta:meta])*
@@ -69,7 +81,6 @@ macro_rules! code_enum {
     ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        #[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
         pub enum $name {
             $(
                 #[doc = concat!($code, " — ", $label, ".")]
@@ -159,7 +170,26 @@ macro_rules! code_enum {
     };
 }
 
-pub(crate) use code_enum;
+/// The domain's code lists: [`code_enum!`](crate::code_enum!), deriving `async_graphql::Enum`
+/// as well with the `graphql` feature.
+macro_rules! domain_code_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $( $variant:ident = $code:literal => $label:literal, )+
+        }
+    ) => {
+        $crate::code_enum! {
+            $(#[$meta])*
+            #[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
+            pub enum $name {
+                $( $variant = $code => $label, )+
+            }
+        }
+    };
+}
+
+pub(crate) use domain_code_enum as code_enum;
 
 /// Checks shared by the tests of every code list.
 #[cfg(test)]
@@ -210,6 +240,7 @@ pub(crate) mod testing {
             "{err}"
         );
         assert!(err.to_string().contains(all[0].code()), "{err}");
+        assert!(!err.to_string().contains("NOT-A-CODE"), "{err}");
         assert!(serde_json::from_str::<T>("\"NOT-A-CODE\"").is_err());
     }
 }

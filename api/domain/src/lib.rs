@@ -15,6 +15,7 @@
 //! The crate has no I/O. With the `graphql` feature, every code enum (and [`Role`]) derives
 //! `async_graphql::Enum`.
 
+pub mod calendar;
 mod code_enum;
 pub mod codes;
 pub mod error;

@@ -45,9 +45,10 @@ impl RequestContext {
         policy: std::sync::Arc<Policy>,
     ) -> Self {
         let scope = policy.scope_for(&principal);
+        let loaders = Loaders::new(db.clone(), scope.clone());
         Self {
-            loaders: Loaders::new(db.clone(), scope.clone()),
-            derived: Loaders::new(db.clone(), scope.unclassified()),
+            derived: loaders.sibling(scope.unclassified()),
+            loaders,
             principal,
             policy,
             scope,
@@ -61,6 +62,13 @@ impl RequestContext {
     /// Names the operation being run (for the audit trail).
     pub fn with_operation(mut self, operation: Option<String>) -> Self {
         self.operation = operation;
+        self
+    }
+
+    /// Says whether the request only reads (a query, not a mutation): its loaders may then
+    /// rely on what its earlier scoped loads proved visible (see [`crate::loaders`]).
+    pub fn read_only(self, read_only: bool) -> Self {
+        self.loaders.trust_proofs(read_only);
         self
     }
 

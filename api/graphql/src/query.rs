@@ -34,6 +34,7 @@ pub struct Query(
     crate::types::adapter_run::AdapterRunQuery,
     crate::types::identity::IdentityQuery,
     crate::types::webhook::WebhookQuery,
+    crate::types::dead_letter::DeadLetterQuery,
 );
 
 /// Entry points for reading records.
@@ -171,7 +172,10 @@ impl CoreQuery {
             person::Column::Id,
             page,
             wants_total(ctx),
-            |m| Person::read(rc, m),
+            |m| {
+                rc.loaders.loaded_under_scope::<person::Entity>(&m);
+                Person::read(rc, m)
+            },
         )
         .await
     }

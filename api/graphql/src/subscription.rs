@@ -271,15 +271,31 @@ impl Extension for PerEventContextExtension {
         data.insert(rc.clone());
         let response = next.run_with_data(ctx, operation_name, data).await;
         let reads = rc.reads();
-        match audit::append(
-            &rc.db,
-            &rc.principal,
-            rc.operation.as_deref(),
-            AuditAction::Read,
-            &reads,
-        )
-        .await
-        {
+        // Through the server's group-commit appender when it has one (it joins the next batch).
+        let appended = match ctx.data_opt::<audit::AuditAppender>() {
+            Some(appender) => {
+                appender
+                    .append(audit::AuditEntry::new(
+                        &rc.principal,
+                        rc.operation.as_deref(),
+                        AuditAction::Read,
+                        reads,
+                        audit::AuditContext::default(),
+                    ))
+                    .await
+            }
+            None => {
+                audit::append(
+                    &rc.db,
+                    &rc.principal,
+                    rc.operation.as_deref(),
+                    AuditAction::Read,
+                    &reads,
+                )
+                .await
+            }
+        };
+        match appended {
             Ok(()) => response,
             Err(error) => {
                 let masked = ApiError::internal(&format!("audit write failed: {error}"));

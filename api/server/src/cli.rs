@@ -65,6 +65,38 @@ pub enum Command {
     /// Export familygraph's data in a partner's format.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// See and act on outbound deliveries that gave up (dead letters); exit codes: 0 done,
+    /// 1 failed (no such dead letter, database), 2 bad command line.
+    #[command(subcommand)]
+    Delivery(DeliveryCommand),
+}
+
+/// `delivery` subcommands (the same actions as `deadLetters`, `retryDelivery` and
+/// `discardDelivery` in GraphQL, audited as the operator `command-line:<user>`).
+#[derive(Debug, Subcommand)]
+pub enum DeliveryCommand {
+    /// List dead-lettered deliveries (case system and webhooks), newest first.
+    DeadLetters {
+        /// Print JSON (an array) instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Also list discarded deliveries.
+        #[arg(long)]
+        include_discarded: bool,
+        /// At most this many.
+        #[arg(long, default_value_t = 100)]
+        limit: u64,
+    },
+    /// Put a dead letter back in the queue (due now, attempts reset to 0).
+    Retry {
+        /// The dead letter's id, as `dead-letters` lists it (or the ledger row's UUID).
+        id: String,
+    },
+    /// Discard a dead letter: kept in its ledger as discarded, never attempted again.
+    Discard {
+        /// The dead letter's id, as `dead-letters` lists it (or the ledger row's UUID).
+        id: String,
+    },
 }
 
 /// `import` and `sync` arguments.

@@ -20,6 +20,7 @@ use familygraph_graphql::{
     EventFeed, FamilyGraphSchema, Introspection, LimitBreach, Limits, RequestContext, Subscriber,
     SubscriptionSources,
 };
+use familygraph_store::audit::AuditAppender;
 use familygraph_store::break_glass;
 use sea_orm::DatabaseConnection;
 use serde_json::json;
@@ -255,16 +256,26 @@ pub fn start_serving(
     });
     lifecycle.register_feed(sources.events.clone());
     crate::telemetry::metrics::observe_subscriptions(sources.events.listeners());
-    let lifecycle = web::Data::from(lifecycle);
     let guards = web::Data::new(Guards::new(hardening, &state.db).map_err(std::io::Error::other)?);
     if guards.rate_limiter.is_shared() {
         tracing::info!("rate limit shared through PostgreSQL (rate_limit_bucket)");
     }
+    // One read-audit appender per server (group commit), flushed by `Lifecycle::flush_audit`.
+    let appender = tokio::runtime::Handle::try_current()
+        .is_ok()
+        .then(|| web::Data::new(AuditAppender::start(state.db.clone())));
+    if let Some(appender) = &appender {
+        lifecycle.register_audit_appender(appender.get_ref().clone());
+    }
+    let lifecycle = web::Data::from(lifecycle);
     let state = web::Data::new(state);
     let hardening = hardening.clone();
     let server = actix_web::HttpServer::new(move || {
-        actix_web::App::new()
-            .app_data(state.clone())
+        let app = match &appender {
+            Some(appender) => actix_web::App::new().app_data(appender.clone()),
+            None => actix_web::App::new(),
+        };
+        app.app_data(state.clone())
             .app_data(sources.clone())
             .app_data(guards.clone())
             .app_data(lifecycle.clone())
@@ -399,6 +410,9 @@ fn subscriptions(
     let schema = state.schema.clone();
     let mut data = async_graphql::Data::default();
     data.insert(sources.get_ref().clone());
+    if let Some(appender) = req.app_data::<web::Data<AuditAppender>>() {
+        data.insert(appender.get_ref().clone());
+    }
     let authenticate = move |init: serde_json::Value| async move {
         let authorization = ["Authorization", "authorization"]
             .iter()
@@ -536,7 +550,8 @@ async fn graphql(
     let operation_name = operation_name(&request);
     let context = Arc::new(
         RequestContext::new(state.db.clone(), principal, state.policy.clone())
-            .with_operation(operation_name.clone()),
+            .with_operation(operation_name.clone())
+            .read_only(!is_mutation(&request)),
     );
     let mut response = state.schema.execute(request.data(context.clone())).await;
     let request_failed = matches!(response.data, Value::Null)
@@ -548,8 +563,10 @@ async fn graphql(
     // The request's reads, with its correlation id; those reached through a break-glass grant
     // are marked with purpose `break_glass`.
     let reads = context.reads();
+    let appender = req.app_data::<web::Data<AuditAppender>>();
     if let Err(error) = break_glass::audit_reads(
         &state.db,
+        appender.map(|appender| appender.get_ref()),
         &context.principal,
         &context.scope,
         operation_name.as_deref(),

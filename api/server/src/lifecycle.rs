@@ -4,13 +4,14 @@
 //! On SIGTERM or SIGINT the server marks itself draining — `/readyz` answers 503 from then
 //! on — closes every subscription WebSocket with close code 1001 (going away), stops tailing
 //! the outbox, and then stops accepting connections while in-flight requests finish within
-//! the shutdown timeout (see `run::serve`).
+//! the shutdown timeout (see `run::serve`); last, the read-audit appender is flushed.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use familygraph_graphql::EventFeed;
+use familygraph_store::audit::AuditAppender;
 use sea_orm::DatabaseConnection;
 use tokio::sync::watch;
 
@@ -146,6 +147,7 @@ pub struct Lifecycle {
     check_migrations: bool,
     migrated: AtomicBool,
     feeds: Mutex<Vec<EventFeed>>,
+    audit: Mutex<Option<AuditAppender>>,
 }
 
 impl Default for Lifecycle {
@@ -163,6 +165,7 @@ impl Lifecycle {
             check_migrations,
             migrated: AtomicBool::new(false),
             feeds: Mutex::new(Vec::new()),
+            audit: Mutex::new(None),
         }
     }
 
@@ -180,6 +183,27 @@ impl Lifecycle {
     pub fn register_feed(&self, feed: EventFeed) {
         if let Ok(mut feeds) = self.feeds.lock() {
             feeds.push(feed);
+        }
+    }
+
+    /// The read-audit appender to flush at the end of shutdown.
+    pub fn register_audit_appender(&self, appender: AuditAppender) {
+        if let Ok(mut audit) = self.audit.lock() {
+            *audit = Some(appender);
+        }
+    }
+
+    /// Flushes the read-audit appender, once the server has stopped: every audit entry still
+    /// queued (a request cut off by the shutdown timeout) is appended before the process exits.
+    /// Waits at most `timeout`.
+    pub async fn flush_audit(&self, timeout: Duration) {
+        let appender = self.audit.lock().ok().and_then(|mut audit| audit.take());
+        if let Some(appender) = appender
+            && tokio::time::timeout(timeout, appender.shutdown())
+                .await
+                .is_err()
+        {
+            tracing::error!("the audit appender did not finish within the shutdown timeout");
         }
     }
 

@@ -66,6 +66,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Export(command)) => {
             crate::adapters::command::export(&cli.common, &command).await
         }
+        Some(Command::Delivery(command)) => {
+            crate::delivery::command::run(&cli.common, &command).await
+        }
     }
 }
 
@@ -378,6 +381,7 @@ async fn serve(common: &CommonArgs, args: &ServeArgs) -> anyhow::Result<()> {
     let signal = tokio::select! {
         finished = &mut serving => {
             // The server stopped by itself (it does not watch signals): report why.
+            lifecycle.flush_audit(settings.shutdown_timeout).await;
             finished.context("serving")?.context("serving")?;
             return Ok(());
         }
@@ -398,7 +402,9 @@ async fn serve(common: &CommonArgs, args: &ServeArgs) -> anyhow::Result<()> {
     if let Some(stopped) = delivery_stopped {
         stopped.await;
     }
-    serving.await.context("serving")?.context("serving")?;
+    let served = serving.await;
+    lifecycle.flush_audit(settings.shutdown_timeout).await;
+    served.context("serving")?.context("serving")?;
     tracing::info!("familygraph stopped");
     Ok(())
 }

@@ -14,6 +14,12 @@
 //! database's single write lock). Given a transaction (a workflow command's), [`append`] works in
 //! a savepoint of it, so the lock is held until that transaction ends.
 //!
+//! Reads are appended in groups: an [`AuditAppender`] (one per serving process) collects the
+//! [`AuditEntry`]s of concurrent requests and appends them in one transaction — one lock, one
+//! head read, one multi-row `INSERT`, one commit — and each request waits for its group's
+//! commit before it answers ("audited before answered"); if the group cannot be appended, every
+//! request in it fails. Writes append inside their own transaction, atomically with the write.
+//!
 //! Rows written before the chain was introduced (migration `m20261124_000009_chain_audit`)
 //! have no sequence and are reported as unchained; the chain starts after them.
 //!
@@ -36,6 +42,10 @@ use uuid::Uuid;
 
 use crate::entity::audit_event;
 use crate::error::StoreResult;
+
+mod group_commit;
+
+pub use group_commit::{AppenderSettings, AppenderStats, AuditAppender};
 
 /// `previous_hash` of the first row in the chain.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -151,23 +161,93 @@ where
     if records.is_empty() {
         return Ok(());
     }
-    // Both backends keep microseconds; hash exactly what is stored.
-    let now = Utc::now()
-        .duration_trunc(TimeDelta::microseconds(1))
-        .unwrap_or_else(|_| Utc::now());
-    let roles = principal
-        .roles
-        .iter()
-        .map(|role| role.as_str())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let entry = AuditEntry::new(
+        principal,
+        operation,
+        action,
+        records.to_vec(),
+        context.clone(),
+    );
+    append_entries(db, std::slice::from_ref(&entry)).await
+}
 
+/// The audit rows of one request, waiting to be appended: who, which operation, what was done
+/// to which records, why, and when (the time the entry was made, which every row keeps).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// The caller's subject.
+    pub subject: String,
+    /// The caller's OAuth client.
+    pub client_id: Option<String>,
+    /// The caller's roles as the trail writes them (space-separated).
+    pub roles: String,
+    /// The GraphQL operation's name.
+    pub operation: Option<String>,
+    /// What was done to the records.
+    pub action: AuditAction,
+    /// The records, one row each.
+    pub records: Vec<AuditedRecord>,
+    /// Purposes and correlation id.
+    pub context: AuditContext,
+    /// When the records were touched (microseconds: both backends keep no finer).
+    pub occurred_at: DateTime<Utc>,
+}
+
+impl AuditEntry {
+    /// An entry for `principal`'s request, timed now.
+    pub fn new(
+        principal: &Principal,
+        operation: Option<&str>,
+        action: AuditAction,
+        records: Vec<AuditedRecord>,
+        context: AuditContext,
+    ) -> Self {
+        // Both backends keep microseconds; hash exactly what is stored.
+        let occurred_at = Utc::now()
+            .duration_trunc(TimeDelta::microseconds(1))
+            .unwrap_or_else(|_| Utc::now());
+        Self {
+            subject: principal.subject.clone(),
+            client_id: principal.client_id.clone(),
+            roles: principal
+                .roles
+                .iter()
+                .map(|role| role.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+            operation: operation.map(str::to_owned),
+            action,
+            records,
+            context,
+            occurred_at,
+        }
+    }
+}
+
+/// Appends the rows of every entry, in order, in one transaction: the chain lock, one read of
+/// the chain head, one `INSERT` per 500 rows, one commit. This is how the group-commit
+/// [`AuditAppender`] writes a batch of requests; [`append_with`] is the one-entry case.
+///
+/// `db` is a connection (a transaction is opened and committed here) or a transaction (the
+/// rows are written in a savepoint of it and commit with it).
+pub async fn append_entries<C>(db: &C, entries: &[AuditEntry]) -> StoreResult<()>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let total: usize = entries.iter().map(|entry| entry.records.len()).sum();
+    if total == 0 {
+        return Ok(());
+    }
     let txn = db
         .begin_with_options(TransactionOptions {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..Default::default()
         })
         .await?;
+    // The lock and the head read stay two statements: under READ COMMITTED a statement's
+    // snapshot is taken when it starts, before a lock it takes is granted, so a head read in
+    // the same statement as the lock could miss the rows of the appender it waited for and
+    // fork the chain.
     if txn.get_database_backend() == DbBackend::Postgres {
         txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({CHAIN_LOCK})"))
             .await?;
@@ -187,44 +267,58 @@ where
         None => (0, GENESIS_HASH.to_owned()),
     };
 
-    let mut rows = Vec::with_capacity(records.len());
-    for record in records {
-        sequence += 1;
-        let mut row = audit_event::Model {
-            id: Uuid::now_v7(),
-            occurred_at: now,
-            subject: principal.subject.clone(),
-            client_id: principal.client_id.clone(),
-            roles: roles.clone(),
-            operation: operation.map(str::to_owned),
-            action: action.code().to_owned(),
-            record_type: record.record_type.to_owned(),
-            record_id: record.record_id,
-            outcome: "ALLOWED".to_owned(),
-            sequence: Some(sequence),
-            previous_hash: Some(previous_hash.clone()),
-            hash: None,
-            purpose: context.purpose_of(record).map(str::to_owned),
-            correlation_id: context.correlation_id.clone(),
-        };
-        let hash = chain_hash(&previous_hash, &row);
-        row.hash = Some(hash.clone());
-        previous_hash = hash;
-        rows.push(active(row));
+    let mut rows = Vec::with_capacity(total);
+    for entry in entries {
+        for record in &entry.records {
+            sequence += 1;
+            let mut row = audit_event::Model {
+                id: Uuid::now_v7(),
+                occurred_at: entry.occurred_at,
+                subject: entry.subject.clone(),
+                client_id: entry.client_id.clone(),
+                roles: entry.roles.clone(),
+                operation: entry.operation.clone(),
+                action: entry.action.code().to_owned(),
+                record_type: record.record_type.to_owned(),
+                record_id: record.record_id,
+                outcome: "ALLOWED".to_owned(),
+                sequence: Some(sequence),
+                previous_hash: Some(previous_hash.clone()),
+                hash: None,
+                purpose: entry.context.purpose_of(record).map(str::to_owned),
+                correlation_id: entry.context.correlation_id.clone(),
+            };
+            let hash = chain_hash(&previous_hash, &row);
+            row.hash = Some(hash.clone());
+            previous_hash = hash;
+            rows.push(active(row));
+        }
     }
-    for chunk in rows.chunks(INSERT_CHUNK) {
-        audit_event::Entity::insert_many(chunk.to_vec())
-            .exec(&txn)
-            .await?;
+    let mut rows = rows.into_iter();
+    loop {
+        let chunk: Vec<_> = rows.by_ref().take(INSERT_CHUNK).collect();
+        if chunk.is_empty() {
+            break;
+        }
+        audit_event::Entity::insert_many(chunk).exec(&txn).await?;
     }
     txn.commit().await?;
-    appended_counter().add(
-        records.len() as u64,
-        &[opentelemetry::KeyValue::new(
-            "familygraph.audit.action",
-            action.code(),
-        )],
-    );
+    for action in [AuditAction::Read, AuditAction::Write] {
+        let appended: usize = entries
+            .iter()
+            .filter(|entry| entry.action == action)
+            .map(|entry| entry.records.len())
+            .sum();
+        if appended > 0 {
+            appended_counter().add(
+                appended as u64,
+                &[opentelemetry::KeyValue::new(
+                    "familygraph.audit.action",
+                    action.code(),
+                )],
+            );
+        }
+    }
     Ok(())
 }
 

@@ -383,12 +383,16 @@ pub fn for_review(
 /// the granted child, and the families and family members of that child — get purpose
 /// [`PURPOSE_BREAK_GLASS`]; every other read has no purpose (ordinary access within scope).
 ///
+/// With an `appender` the rows join its next batch (group commit) and this returns once that
+/// batch has committed; without one they are appended in a transaction of their own.
+///
 /// The marking errs towards flagging: a record reachable both in scope and through a grant is
 /// flagged too. Callers whose scope is everything need no grant and are not checked; for the
 /// others, one extra query finds their current grants, and a second (only when they hold one)
 /// the families those children belong to.
 pub async fn audit_reads<C>(
     db: &C,
+    appender: Option<&audit::AuditAppender>,
     principal: &Principal,
     scope: &RecordScope,
     operation: Option<&str>,
@@ -418,7 +422,22 @@ where
             }
         }
     }
-    audit::append_with(db, principal, operation, AuditAction::Read, reads, &context).await
+    match appender {
+        Some(appender) => {
+            appender
+                .append(audit::AuditEntry::new(
+                    principal,
+                    operation,
+                    AuditAction::Read,
+                    reads.to_vec(),
+                    context,
+                ))
+                .await
+        }
+        None => {
+            audit::append_with(db, principal, operation, AuditAction::Read, reads, &context).await
+        }
+    }
 }
 
 /// The `Person` and `Family` records that `subject`'s current grants reach: each granted child,

@@ -20,7 +20,8 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use familygraph_domain::{InvolvementRole, PlanKind, RecordScope, TriageDecision};
 use sea_orm::sea_query::{
-    Expr, ExprTrait, Func, IntoTableRef, JoinType, Order, Query, SelectStatement, WindowStatement,
+    CommonTableExpression, Expr, ExprTrait, Func, IntoTableRef, JoinType, Order, Query,
+    SelectStatement, UnionType, WindowStatement, WithClause,
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait,
@@ -30,7 +31,7 @@ use uuid::Uuid;
 
 use crate::entity::{
     address, area, assessment, contact, cp_conference, family_help_episode, involvement, locality,
-    lsoa, plan, practitioner, referral, strategy_discussion, team, team_membership,
+    lsoa, person, plan, practitioner, referral, strategy_discussion, team, team_membership,
 };
 use crate::error::{StoreError, StoreResult};
 use crate::scope::{aggregated_over, persons_as_set};
@@ -302,15 +303,24 @@ fn elapsed(
     Ok(Expr::cust_with_exprs(sql, [finished, started]))
 }
 
-/// Median, mean and count of `finished - started` per locality, from a statement selecting
-/// `locality_id`, `started` and `finished` (null while the second event has not happened).
-async fn durations_by_locality(
-    db: &DatabaseConnection,
+/// The figures' common shape: every branch of [`locality_measures`]' one statement selects
+/// `measure, locality_id, decile, code, n, timed_count, mean, median` (null where a figure has
+/// no such column, cast so that both backends type the union alike).
+fn null_of(sql_type: &str) -> Expr {
+    Expr::cust(format!("CAST(NULL AS {sql_type})"))
+}
+
+/// Median, mean and count of `finished - started` per locality, as a branch named `measure`,
+/// from a statement selecting `locality_id`, `started` and `finished` (null while the second
+/// event has not happened).
+fn durations_by_locality(
+    backend: DatabaseBackend,
+    measure: &'static str,
     pairs: SelectStatement,
     unit: Unit,
-) -> StoreResult<HashMap<Option<Uuid>, Durations>> {
+) -> StoreResult<SelectStatement> {
     let elapsed = elapsed(
-        db.get_database_backend(),
+        backend,
         unit,
         Expr::col(("pairs", "started")),
         Expr::col(("pairs", "finished")),
@@ -337,8 +347,12 @@ async fn durations_by_locality(
     let middle = Expr::col("position")
         .eq(Expr::col("timed").add(1).div(2))
         .or(Expr::col("position").eq(Expr::col("timed").add(2).div(2)));
-    let summary = Query::select()
+    Ok(Query::select()
+        .expr_as(Expr::val(measure), "measure")
         .column("locality_id")
+        .expr_as(null_of("INTEGER"), "decile")
+        .expr_as(null_of("TEXT"), "code")
+        .expr_as(null_of("BIGINT"), "n")
         .expr_as(Expr::col("elapsed").count(), "timed_count")
         .expr_as(Func::avg(Expr::col("elapsed")), "mean")
         .expr_as(
@@ -347,20 +361,7 @@ async fn durations_by_locality(
         )
         .from_subquery(ranked, "ranked_pairs")
         .group_by_col("locality_id")
-        .to_owned();
-    let mut out = HashMap::new();
-    for row in db.query_all(&summary).await? {
-        let locality: Option<Uuid> = row.try_get("", "locality_id")?;
-        out.insert(
-            locality,
-            Durations {
-                count: count_of(&row, "timed_count")?,
-                median: row.try_get("", "median")?,
-                mean: row.try_get("", "mean")?,
-            },
-        );
-    }
-    Ok(out)
+        .to_owned())
 }
 
 async fn localities(db: &DatabaseConnection) -> StoreResult<Vec<locality::Model>> {
@@ -371,127 +372,171 @@ async fn localities(db: &DatabaseConnection) -> StoreResult<Vec<locality::Model>
 }
 
 // ---------------------------------------------------------------------------------------------
+// The people in scope, once per request
+
+/// The common table expression of [`locality_measures`]' statement: everyone the scope reaches,
+/// with their current place.
+const REACHED: &str = "reached_place";
+
+/// `reached_place (person_id, locality_id, decile)`: everyone the scope reaches — the scope's
+/// set built once, not once per figure — each with their current place (null when unknown).
+/// Every figure joins it, so a record outside the scope is never counted. Referenced by several
+/// branches, both backends materialise it once per statement.
+fn reached_places(scope: &RecordScope) -> CommonTableExpression {
+    let mut query = Query::select();
+    query
+        .expr_as(Expr::col((person::Entity, person::Column::Id)), "person_id")
+        .expr_as(place_col("locality_id"), "locality_id")
+        .expr_as(place_col("decile"), "decile")
+        .from(person::Entity);
+    join_place(&mut query, person::Column::Id);
+    query.cond_where(persons_as_set(scope, person::Column::Id));
+    CommonTableExpression::new()
+        .query(query)
+        .table_name(REACHED)
+        .to_owned()
+}
+
+/// `SELECT … FROM table JOIN reached_place ON reached_place.person_id = <person>`: the rows of
+/// `table` held for people in scope.
+fn from_reached<T: IntoTableRef, C: ColumnTrait>(table: T, person: C) -> SelectStatement {
+    let mut query = Query::select();
+    query.from(table).join(
+        JoinType::InnerJoin,
+        REACHED,
+        Expr::col((REACHED, "person_id")).equals(person.as_column_ref()),
+    );
+    query
+}
+
+fn reached_col(name: &'static str) -> Expr {
+    Expr::col((REACHED, name))
+}
+
+// ---------------------------------------------------------------------------------------------
 // Demand by locality and decile
 
 type PlaceKey = (Option<Uuid>, Option<i32>);
 
-fn grouped_by_place(query: &mut SelectStatement) {
-    query
-        .expr_as(place_col("locality_id"), "locality_id")
-        .expr_as(place_col("decile"), "decile")
-        .add_group_by([place_col("locality_id"), place_col("decile")]);
-}
+/// Names of the branches (the `measure` column).
+const CONTACTS: &str = "contacts";
+const OPEN_EPISODES: &str = "open_episodes";
+const OPEN_PLANS: &str = "open_plans";
+const CONTACT_TO_DECISION: &str = "contact_to_decision";
+const REFERRAL_TO_ASSESSMENT: &str = "referral_to_assessment";
+const STRATEGY_TO_CONFERENCE: &str = "strategy_to_conference";
 
-fn place_of(row: &QueryResult) -> Result<PlaceKey, DbErr> {
-    Ok((row.try_get("", "locality_id")?, row.try_get("", "decile")?))
+/// A demand branch named `measure`: `COUNT(counted)` per place (and per `code`, when given).
+fn demand_branch(
+    query: &mut SelectStatement,
+    measure: &'static str,
+    code: Option<Expr>,
+    counted: Expr,
+) {
+    query
+        .expr_as(Expr::val(measure), "measure")
+        .expr_as(reached_col("locality_id"), "locality_id")
+        .expr_as(reached_col("decile"), "decile")
+        .expr_as(code.clone().unwrap_or_else(|| null_of("TEXT")), "code")
+        .expr_as(counted.count(), "n")
+        .expr_as(null_of("BIGINT"), "timed_count")
+        .expr_as(null_of("DOUBLE PRECISION"), "mean")
+        .expr_as(null_of("DOUBLE PRECISION"), "median")
+        .add_group_by([reached_col("locality_id"), reached_col("decile")]);
+    if let Some(code) = code {
+        query.add_group_by([code]);
+    }
 }
 
 /// Contacts received in the period, by place and triage decision.
-async fn contacts_by_place(
-    db: &DatabaseConnection,
-    scope: &RecordScope,
-    period: Period,
-    demand: &mut BTreeMap<PlaceKey, Demand>,
-) -> StoreResult<()> {
-    let decision = Expr::col((contact::Entity, contact::Column::TriageDecision));
-    let mut query = Query::select();
-    query.from(contact::Entity);
-    join_place(&mut query, contact::Column::PersonId);
-    grouped_by_place(&mut query);
-    query
-        .expr_as(decision.clone(), "decision")
-        .expr_as(
-            Expr::col((contact::Entity, contact::Column::Id)).count(),
-            "n",
-        )
-        .add_group_by([decision])
-        .cond_where(aggregated_over(scope, "Contact", contact::Column::PersonId));
+fn contacts_by_place(period: Period) -> SelectStatement {
+    let mut query = from_reached(contact::Entity, contact::Column::PersonId);
+    demand_branch(
+        &mut query,
+        CONTACTS,
+        Some(Expr::col((
+            contact::Entity,
+            contact::Column::TriageDecision,
+        ))),
+        Expr::col((contact::Entity, contact::Column::Id)),
+    );
     period.on_instants(
         &mut query,
         Expr::col((contact::Entity, contact::Column::ReceivedAt)),
     );
-    for row in db.query_all(&query).await? {
-        let entry = demand.entry(place_of(&row)?).or_default();
-        let n = count_of(&row, "n")?;
-        entry.contacts += n;
-        match row.try_get::<Option<String>>("", "decision")? {
-            None => entry.awaiting_triage += n,
-            Some(code) => {
-                let decision = TriageDecision::from_code(&code)
-                    .ok_or_else(|| corrupt("triage decision", &code))?;
-                if let Some(slot) = entry
-                    .triage_decisions
-                    .iter_mut()
-                    .find(|(d, _)| *d == decision)
-                {
-                    slot.1 += n;
-                }
-            }
-        }
-    }
-    Ok(())
+    query
 }
 
 /// Family Help episodes open now, by place.
-async fn open_episodes_by_place(
-    db: &DatabaseConnection,
-    scope: &RecordScope,
-    demand: &mut BTreeMap<PlaceKey, Demand>,
-) -> StoreResult<()> {
-    let mut query = Query::select();
-    query.from(family_help_episode::Entity);
-    join_place(&mut query, family_help_episode::Column::PersonId);
-    grouped_by_place(&mut query);
+fn open_episodes_by_place() -> SelectStatement {
+    let mut query = from_reached(
+        family_help_episode::Entity,
+        family_help_episode::Column::PersonId,
+    );
+    demand_branch(
+        &mut query,
+        OPEN_EPISODES,
+        None,
+        Expr::col((family_help_episode::Entity, family_help_episode::Column::Id)),
+    );
+    query.and_where(
+        Expr::col((
+            family_help_episode::Entity,
+            family_help_episode::Column::EndedOn,
+        ))
+        .is_null(),
+    );
     query
-        .expr_as(
-            Expr::col((family_help_episode::Entity, family_help_episode::Column::Id)).count(),
-            "n",
-        )
-        .and_where(
-            Expr::col((
-                family_help_episode::Entity,
-                family_help_episode::Column::EndedOn,
-            ))
-            .is_null(),
-        )
-        .cond_where(aggregated_over(
-            scope,
-            "FamilyHelpEpisode",
-            family_help_episode::Column::PersonId,
-        ));
-    for row in db.query_all(&query).await? {
-        demand
-            .entry(place_of(&row)?)
-            .or_default()
-            .open_family_help_episodes += count_of(&row, "n")?;
-    }
-    Ok(())
 }
 
 /// Plans open now, by place and kind.
-async fn open_plans_by_place(
-    db: &DatabaseConnection,
-    scope: &RecordScope,
+fn open_plans_by_place() -> SelectStatement {
+    let mut query = from_reached(plan::Entity, plan::Column::PersonId);
+    demand_branch(
+        &mut query,
+        OPEN_PLANS,
+        Some(Expr::col((plan::Entity, plan::Column::Kind))),
+        Expr::col((plan::Entity, plan::Column::Id)),
+    );
+    query.and_where(Expr::col((plan::Entity, plan::Column::EndedOn)).is_null());
+    query
+}
+
+/// Adds one demand row of the statement to `demand`.
+fn add_demand(
+    row: &QueryResult,
+    measure: &str,
     demand: &mut BTreeMap<PlaceKey, Demand>,
 ) -> StoreResult<()> {
-    let kind = Expr::col((plan::Entity, plan::Column::Kind));
-    let mut query = Query::select();
-    query.from(plan::Entity);
-    join_place(&mut query, plan::Column::PersonId);
-    grouped_by_place(&mut query);
-    query
-        .expr_as(kind.clone(), "kind")
-        .expr_as(Expr::col((plan::Entity, plan::Column::Id)).count(), "n")
-        .add_group_by([kind])
-        .and_where(Expr::col((plan::Entity, plan::Column::EndedOn)).is_null())
-        .cond_where(aggregated_over(scope, "Plan", plan::Column::PersonId));
-    for row in db.query_all(&query).await? {
-        let code: String = row.try_get("", "kind")?;
-        let kind = PlanKind::from_code(&code).ok_or_else(|| corrupt("plan kind", &code))?;
-        let n = count_of(&row, "n")?;
-        let entry = demand.entry(place_of(&row)?).or_default();
-        if let Some(slot) = entry.open_plans.iter_mut().find(|(k, _)| *k == kind) {
-            slot.1 += n;
+    let place: PlaceKey = (row.try_get("", "locality_id")?, row.try_get("", "decile")?);
+    let n = count_of(row, "n")?;
+    let code: Option<String> = row.try_get("", "code")?;
+    let entry = demand.entry(place).or_default();
+    match measure {
+        CONTACTS => {
+            entry.contacts += n;
+            match code {
+                None => entry.awaiting_triage += n,
+                Some(code) => {
+                    let decision = TriageDecision::from_code(&code)
+                        .ok_or_else(|| corrupt("triage decision", &code))?;
+                    if let Some(slot) = entry
+                        .triage_decisions
+                        .iter_mut()
+                        .find(|(d, _)| *d == decision)
+                    {
+                        slot.1 += n;
+                    }
+                }
+            }
+        }
+        OPEN_EPISODES => entry.open_family_help_episodes += n,
+        _ => {
+            let code = code.unwrap_or_default();
+            let kind = PlanKind::from_code(&code).ok_or_else(|| corrupt("plan kind", &code))?;
+            if let Some(slot) = entry.open_plans.iter_mut().find(|(k, _)| *k == kind) {
+                slot.1 += n;
+            }
         }
     }
     Ok(())
@@ -501,62 +546,73 @@ async fn open_plans_by_place(
 // Timeliness by locality
 
 fn pairs_from<T: IntoTableRef, C: ColumnTrait>(table: T, person: C) -> SelectStatement {
-    let mut query = Query::select();
-    query.from(table);
-    join_place(&mut query, person);
-    query.expr_as(place_col("locality_id"), "locality_id");
+    let mut query = from_reached(table, person);
+    query.expr_as(reached_col("locality_id"), "locality_id");
     query
 }
 
-async fn timeliness_by_locality(
-    db: &DatabaseConnection,
+/// The three timeliness branches (those whose record type the scope does not hide).
+fn timeliness_by_locality(
+    backend: DatabaseBackend,
     scope: &RecordScope,
     period: Period,
-) -> StoreResult<HashMap<Option<Uuid>, Timeliness>> {
+) -> StoreResult<Vec<SelectStatement>> {
+    let mut branches = Vec::new();
     // Contact → decision.
-    let received = Expr::col((contact::Entity, contact::Column::ReceivedAt));
-    let mut contacts = pairs_from(contact::Entity, contact::Column::PersonId);
-    contacts
-        .expr_as(received.clone(), "started")
-        .expr_as(
+    if !scope.hides("Contact") {
+        let received = Expr::col((contact::Entity, contact::Column::ReceivedAt));
+        let mut contacts = pairs_from(contact::Entity, contact::Column::PersonId);
+        contacts.expr_as(received.clone(), "started").expr_as(
             Expr::col((contact::Entity, contact::Column::DecidedAt)),
             "finished",
-        )
-        .cond_where(aggregated_over(scope, "Contact", contact::Column::PersonId));
-    period.on_instants(&mut contacts, received);
+        );
+        period.on_instants(&mut contacts, received);
+        branches.push(durations_by_locality(
+            backend,
+            CONTACT_TO_DECISION,
+            contacts,
+            Unit::Minutes,
+        )?);
+    }
 
     // Referral → the first assessment started on or after it to be authorised.
-    let referral_on = Expr::col((referral::Entity, referral::Column::ReferralOn));
-    let authorised = Query::select()
-        .expr(Func::min(Expr::col((
-            assessment::Entity,
-            assessment::Column::AuthorisedOn,
-        ))))
-        .from(assessment::Entity)
-        .and_where(
-            Expr::col((assessment::Entity, assessment::Column::PersonId))
-                .equals((referral::Entity, referral::Column::PersonId)),
-        )
-        .and_where(
-            Expr::col((assessment::Entity, assessment::Column::StartedOn)).gte(referral_on.clone()),
-        )
-        .and_where(Expr::col((assessment::Entity, assessment::Column::AuthorisedOn)).is_not_null())
-        .to_owned();
-    let mut referrals = pairs_from(referral::Entity, referral::Column::PersonId);
-    referrals
-        .expr_as(referral_on.clone(), "started")
-        .expr_as(
+    if !scope.hides("Referral") {
+        let referral_on = Expr::col((referral::Entity, referral::Column::ReferralOn));
+        let authorised = Query::select()
+            .expr(Func::min(Expr::col((
+                assessment::Entity,
+                assessment::Column::AuthorisedOn,
+            ))))
+            .from(assessment::Entity)
+            .and_where(
+                Expr::col((assessment::Entity, assessment::Column::PersonId))
+                    .equals((referral::Entity, referral::Column::PersonId)),
+            )
+            .and_where(
+                Expr::col((assessment::Entity, assessment::Column::StartedOn))
+                    .gte(referral_on.clone()),
+            )
+            .and_where(
+                Expr::col((assessment::Entity, assessment::Column::AuthorisedOn)).is_not_null(),
+            )
+            .to_owned();
+        let mut referrals = pairs_from(referral::Entity, referral::Column::PersonId);
+        referrals.expr_as(referral_on.clone(), "started").expr_as(
             Expr::SubQuery(None, Box::new(authorised.into())),
             "finished",
-        )
-        .cond_where(aggregated_over(
-            scope,
-            "Referral",
-            referral::Column::PersonId,
-        ));
-    period.on_dates(&mut referrals, referral_on);
+        );
+        period.on_dates(&mut referrals, referral_on);
+        branches.push(durations_by_locality(
+            backend,
+            REFERRAL_TO_ASSESSMENT,
+            referrals,
+            Unit::Days,
+        )?);
+    }
 
-    // Strategy discussion → the first initial conference held on or after it.
+    // Strategy discussion → the first initial conference held on or after it (counted over
+    // the scope's people even where the discussion record itself is withheld: only the
+    // elapsed days leave the database).
     let held_on = Expr::col((
         strategy_discussion::Entity,
         strategy_discussion::Column::HeldOn,
@@ -581,47 +637,92 @@ async fn timeliness_by_locality(
         strategy_discussion::Entity,
         strategy_discussion::Column::PersonId,
     );
-    strategies
-        .expr_as(held_on.clone(), "started")
-        .expr_as(
-            Expr::SubQuery(None, Box::new(conference.into())),
-            "finished",
-        )
-        .cond_where(persons_as_set(scope, strategy_discussion::Column::PersonId));
+    strategies.expr_as(held_on.clone(), "started").expr_as(
+        Expr::SubQuery(None, Box::new(conference.into())),
+        "finished",
+    );
     period.on_dates(&mut strategies, held_on);
-
-    let mut out: HashMap<Option<Uuid>, Timeliness> = HashMap::new();
-    for (locality, durations) in durations_by_locality(db, contacts, Unit::Minutes).await? {
-        out.entry(locality).or_default().contact_to_decision_minutes = durations;
-    }
-    for (locality, durations) in durations_by_locality(db, referrals, Unit::Days).await? {
-        out.entry(locality).or_default().referral_to_assessment_days = durations;
-    }
-    for (locality, durations) in durations_by_locality(db, strategies, Unit::Days).await? {
-        out.entry(locality).or_default().strategy_to_conference_days = durations;
-    }
-    Ok(out)
+    branches.push(durations_by_locality(
+        backend,
+        STRATEGY_TO_CONFERENCE,
+        strategies,
+        Unit::Days,
+    )?);
+    Ok(branches)
 }
 
 /// Demand per locality (every locality, and the group with no locality when it has a figure),
 /// each broken down by IMD 2019 overall decile; with timeliness when `with_timeliness`.
 /// Contacts, their triage decisions and the timeliness figures cover the `period`; open
 /// episodes and plans are as of now.
+///
+/// Every figure comes from one statement: the people in scope, with their current places, are
+/// a common table expression built once, and each figure is a `UNION ALL` branch joining it
+/// (two statements in all, with the list of localities).
 pub async fn locality_measures(
     db: &DatabaseConnection,
     scope: &RecordScope,
     period: Period,
     with_timeliness: bool,
 ) -> StoreResult<Vec<LocalityMeasures>> {
+    let backend = db.get_database_backend();
+    let mut branches = Vec::new();
+    if !scope.hides("Contact") {
+        branches.push(contacts_by_place(period));
+    }
+    if !scope.hides("FamilyHelpEpisode") {
+        branches.push(open_episodes_by_place());
+    }
+    if !scope.hides("Plan") {
+        branches.push(open_plans_by_place());
+    }
+    if with_timeliness {
+        branches.extend(timeliness_by_locality(backend, scope, period)?);
+    }
     let mut demand: BTreeMap<PlaceKey, Demand> = BTreeMap::new();
-    contacts_by_place(db, scope, period, &mut demand).await?;
-    open_episodes_by_place(db, scope, &mut demand).await?;
-    open_plans_by_place(db, scope, &mut demand).await?;
-    let mut timeliness = if with_timeliness {
-        Some(timeliness_by_locality(db, scope, period).await?)
-    } else {
-        None
-    };
+    let mut timeliness: Option<HashMap<Option<Uuid>, Timeliness>> =
+        with_timeliness.then(HashMap::new);
+    let mut branches = branches.into_iter();
+    if let Some(mut statement) = branches.next() {
+        for branch in branches {
+            statement.union(UnionType::All, branch);
+        }
+        let statement = statement.with(WithClause::new().cte(reached_places(scope)).to_owned());
+        for row in db.query_all(&statement).await? {
+            let measure: String = row.try_get("", "measure")?;
+            let durations = || -> Result<Durations, DbErr> {
+                Ok(Durations {
+                    count: count_of(&row, "timed_count")?,
+                    median: row.try_get("", "median")?,
+                    mean: row.try_get("", "mean")?,
+                })
+            };
+            let locality = || row.try_get::<Option<Uuid>>("", "locality_id");
+            match (measure.as_str(), timeliness.as_mut()) {
+                (CONTACT_TO_DECISION, Some(t)) => {
+                    t.entry(locality()?)
+                        .or_default()
+                        .contact_to_decision_minutes = durations()?;
+                }
+                (REFERRAL_TO_ASSESSMENT, Some(t)) => {
+                    t.entry(locality()?)
+                        .or_default()
+                        .referral_to_assessment_days = durations()?;
+                }
+                (STRATEGY_TO_CONFERENCE, Some(t)) => {
+                    t.entry(locality()?)
+                        .or_default()
+                        .strategy_to_conference_days = durations()?;
+                }
+                (CONTACTS | OPEN_EPISODES | OPEN_PLANS, _) => {
+                    add_demand(&row, &measure, &mut demand)?;
+                }
+                (other, _) => {
+                    return Err(StoreError::Corrupt(format!("unknown measure {other:?}")));
+                }
+            }
+        }
+    }
     let mut groups: Vec<LocalityMeasures> = localities(db)
         .await?
         .into_iter()

@@ -169,7 +169,11 @@ fn reached_by(reaching: &Reaching) -> Vec<SelectStatement> {
 }
 
 /// `SELECT person_id FROM agency_link` of open links of `kinds` to the agencies `which` picks.
+/// A link is open until its end date has passed: with no end date, or one on or after today —
+/// the date in the UK (a pupil leaving on Friday is on roll all Friday, and off it from
+/// midnight UK time), bound as a value like every other date here, never the database's clock.
 fn linked_to_agency(which: impl Into<Condition>, kinds: &[AgencyLinkKind]) -> SelectStatement {
+    let ended_on = Expr::col((agency_link::Entity, agency_link::Column::EndedOn));
     Query::select()
         .column((agency_link::Entity, agency_link::Column::PersonId))
         .from(agency_link::Entity)
@@ -185,7 +189,12 @@ fn linked_to_agency(which: impl Into<Condition>, kinds: &[AgencyLinkKind]) -> Se
         .and_where(
             agency_link::Column::Kind.is_in(kinds.iter().map(|k| k.code()).collect::<Vec<_>>()),
         )
-        .and_where(Expr::col((agency_link::Entity, agency_link::Column::EndedOn)).is_null())
+        .and_where(
+            ended_on
+                .clone()
+                .is_null()
+                .or(ended_on.gte(familygraph_domain::calendar::uk_today())),
+        )
         .to_owned()
 }
 
@@ -406,11 +415,53 @@ fn owned_by_person<C: ColumnTrait, E: EntityTrait, P: ColumnTrait>(
     ))
 }
 
+/// Records whose visibility a scoped row can prove, for the rest of a request: a row returned
+/// under a scope shows that the person, family, network, plan or assessment it names is within
+/// that scope's reach, so rows reached *from* it need no second evaluation of the reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Reached {
+    /// A person within the reach (`persons(scope, id)` holds).
+    Person,
+    /// A family within the reach (`families(scope, id)` holds).
+    Family,
+    /// A family network whose family is within the reach.
+    FamilyNetwork,
+    /// A plan whose person is within the reach.
+    Plan,
+    /// An assessment whose person is within the reach.
+    Assessment,
+}
+
 /// Every entity says how the caller's scope restricts it. Reference data (places, teams,
 /// practitioners, agencies) is visible to every authenticated caller.
+///
+/// An entity's condition is the policy's static checks (record types and fields the caller's
+/// classes hide) and its *reach*: a condition on one column ([`Scoped::reach_key`]). When every
+/// value of that column a statement asks for is already known to be within the reach — a row
+/// returned under the same scope earlier in the request said so ([`Scoped::proves`]) — the
+/// statement needs only [`Scoped::condition_when_reached`].
 pub trait Scoped: EntityTrait {
     /// The condition that limits this entity's rows to the scope.
     fn scope_condition(scope: &RecordScope) -> Condition;
+
+    /// The column the reach part of [`Scoped::scope_condition`] depends on, and what must be
+    /// known of its value for the reach to hold; `None`: no such column (always the full
+    /// condition).
+    fn reach_key() -> Option<(Self::Column, Reached)> {
+        None
+    }
+
+    /// The condition on rows whose [`Scoped::reach_key`] value is known to be within the
+    /// scope's reach: the static checks that remain.
+    fn condition_when_reached(scope: &RecordScope) -> Condition {
+        Self::scope_condition(scope)
+    }
+
+    /// The columns of a row returned under the scope whose values are then known to be within
+    /// the reach, and as what.
+    fn proves() -> Vec<(Self::Column, Reached)> {
+        Vec::new()
+    }
 }
 
 macro_rules! unrestricted {
@@ -423,21 +474,50 @@ macro_rules! unrestricted {
     )*};
 }
 
+// A row held per person proves its person within the reach (the row passed `persons` on that
+// column); `also` names further columns it proves (a plan's own id, as a reached plan).
 macro_rules! by_person {
-    ($($entity:ident . $column:ident => $record:literal),* $(,)?) => {$(
+    ($($entity:ident . $column:ident => $record:literal $(also $own:ident as $proof:ident)?),* $(,)?) => {$(
         impl Scoped for $entity::Entity {
             fn scope_condition(scope: &RecordScope) -> Condition {
                 unless_hidden(scope, $record, persons(scope, $entity::Column::$column))
+            }
+            fn reach_key() -> Option<(Self::Column, Reached)> {
+                Some(($entity::Column::$column, Reached::Person))
+            }
+            fn condition_when_reached(scope: &RecordScope) -> Condition {
+                unless_hidden(scope, $record, Condition::all())
+            }
+            fn proves() -> Vec<(Self::Column, Reached)> {
+                vec![
+                    ($entity::Column::$column, Reached::Person),
+                    $(($entity::Column::$own, Reached::$proof),)?
+                ]
             }
         }
     )*};
 }
 
+// A row held per family proves its family within the reach; `also` as for `by_person`. A
+// family member's person is within the reach too: a member of a family with a child reached
+// through a relation that reaches families is reached (`in_reached_family`, the same arms).
 macro_rules! by_family {
-    ($($entity:ident . $column:ident => $record:literal),* $(,)?) => {$(
+    ($($entity:ident . $column:ident => $record:literal $(also $own:ident as $proof:ident)?),* $(,)?) => {$(
         impl Scoped for $entity::Entity {
             fn scope_condition(scope: &RecordScope) -> Condition {
                 unless_hidden(scope, $record, families(scope, $entity::Column::$column))
+            }
+            fn reach_key() -> Option<(Self::Column, Reached)> {
+                Some(($entity::Column::$column, Reached::Family))
+            }
+            fn condition_when_reached(scope: &RecordScope) -> Condition {
+                unless_hidden(scope, $record, Condition::all())
+            }
+            fn proves() -> Vec<(Self::Column, Reached)> {
+                vec![
+                    ($entity::Column::$column, Reached::Family),
+                    $(($entity::Column::$own, Reached::$proof),)?
+                ]
             }
         }
     )*};
@@ -471,8 +551,8 @@ by_person!(
     contact.PersonId => "Contact",
     referral.PersonId => "Referral",
     family_help_episode.PersonId => "FamilyHelpEpisode",
-    assessment.PersonId => "Assessment",
-    plan.PersonId => "Plan",
+    assessment.PersonId => "Assessment" also Id as Assessment,
+    plan.PersonId => "Plan" also Id as Plan,
     section47_enquiry.PersonId => "Section47Enquiry",
     cp_conference.PersonId => "ChildProtectionConference",
     visit.PersonId => "Visit",
@@ -480,8 +560,8 @@ by_person!(
 );
 by_family!(
     family.Id => "Family",
-    family_member.FamilyId => "FamilyMember",
-    family_network.FamilyId => "FamilyNetwork",
+    family_member.FamilyId => "FamilyMember" also PersonId as Person,
+    family_network.FamilyId => "FamilyNetwork" also Id as FamilyNetwork,
 );
 
 impl Scoped for network_member::Entity {
@@ -504,6 +584,21 @@ impl Scoped for network_member::Entity {
             Condition::all().add(Expr::exists(visible)),
         )
     }
+    fn reach_key() -> Option<(Self::Column, Reached)> {
+        Some((
+            network_member::Column::FamilyNetworkId,
+            Reached::FamilyNetwork,
+        ))
+    }
+    fn condition_when_reached(scope: &RecordScope) -> Condition {
+        unless_hidden(scope, "NetworkMember", Condition::all())
+    }
+    fn proves() -> Vec<(Self::Column, Reached)> {
+        vec![(
+            network_member::Column::FamilyNetworkId,
+            Reached::FamilyNetwork,
+        )]
+    }
 }
 
 impl Scoped for assessment_factor::Entity {
@@ -521,6 +616,16 @@ impl Scoped for assessment_factor::Entity {
             unless_hidden(scope, "Assessment.factors", owned),
         )
     }
+    fn reach_key() -> Option<(Self::Column, Reached)> {
+        Some((assessment_factor::Column::AssessmentId, Reached::Assessment))
+    }
+    fn condition_when_reached(scope: &RecordScope) -> Condition {
+        unless_hidden(
+            scope,
+            "Assessment",
+            unless_hidden(scope, "Assessment.factors", Condition::all()),
+        )
+    }
 }
 
 impl Scoped for plan_goal::Entity {
@@ -533,6 +638,16 @@ impl Scoped for plan_goal::Entity {
             plan::Column::PersonId,
         );
         unless_hidden(scope, "PlanGoal", unless_hidden(scope, "Plan.goals", owned))
+    }
+    fn reach_key() -> Option<(Self::Column, Reached)> {
+        Some((plan_goal::Column::PlanId, Reached::Plan))
+    }
+    fn condition_when_reached(scope: &RecordScope) -> Condition {
+        unless_hidden(
+            scope,
+            "PlanGoal",
+            unless_hidden(scope, "Plan.goals", Condition::all()),
+        )
     }
 }
 
@@ -549,6 +664,16 @@ impl Scoped for plan_review::Entity {
             scope,
             "PlanReview",
             unless_hidden(scope, "Plan.reviews", owned),
+        )
+    }
+    fn reach_key() -> Option<(Self::Column, Reached)> {
+        Some((plan_review::Column::PlanId, Reached::Plan))
+    }
+    fn condition_when_reached(scope: &RecordScope) -> Condition {
+        unless_hidden(
+            scope,
+            "PlanReview",
+            unless_hidden(scope, "Plan.reviews", Condition::all()),
         )
     }
 }
@@ -582,6 +707,49 @@ mod tests {
             .filter(E::scope_condition(&social_worker()))
             .build(backend)
             .to_string()
+    }
+
+    #[test]
+    fn a_reached_key_keeps_only_the_static_checks_and_the_hidden_still_match_nothing() {
+        use super::Reached;
+        use crate::entity::{family, network_member, person_identifier, plan};
+        let render = |condition: sea_orm::Condition| {
+            person::Entity::find()
+                .filter(condition)
+                .build(DbBackend::Postgres)
+                .to_string()
+        };
+        let scope = social_worker();
+        for sql in [
+            render(person::Entity::condition_when_reached(&scope)),
+            render(person_identifier::Entity::condition_when_reached(&scope)),
+            render(family::Entity::condition_when_reached(&scope)),
+            render(network_member::Entity::condition_when_reached(&scope)),
+            render(plan_goal::Entity::condition_when_reached(&scope)),
+        ] {
+            assert!(!sql.contains("EXISTS"), "{sql}");
+        }
+        let hiding = social_worker().hiding(["PlanGoal".to_owned()].into_iter().collect());
+        assert!(render(plan_goal::Entity::condition_when_reached(&hiding)).contains("1 = 0"));
+        assert_eq!(
+            plan_goal::Entity::reach_key().map(|(_, kind)| kind),
+            Some(Reached::Plan)
+        );
+        // A family member proves its family and its person; a plan its person and itself.
+        assert_eq!(
+            family_member::Entity::proves()
+                .into_iter()
+                .map(|(_, kind)| kind)
+                .collect::<Vec<_>>(),
+            vec![Reached::Family, Reached::Person]
+        );
+        assert_eq!(
+            plan::Entity::proves()
+                .into_iter()
+                .map(|(_, kind)| kind)
+                .collect::<Vec<_>>(),
+            vec![Reached::Person, Reached::Plan]
+        );
     }
 
     #[test]

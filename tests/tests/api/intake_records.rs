@@ -589,6 +589,16 @@ async fn each_bad_record_is_rejected_with_its_reason_and_only_its_child_rolled_b
             }),
             "review_dates: 2024-04-01 is before the start date 2024-05-01",
         ),
+        (
+            CanonicalRecord::Contact(ContactRecord {
+                source: src("bad-outcome"),
+                person: child(11),
+                date: day(2024, 6, 1),
+                outcome: Some("Transferred to another authority".to_owned()),
+                ..Default::default()
+            }),
+            "outcome: \"Transferred to another authority\" names no triage decision",
+        ),
     ];
     let mut records = vec![CanonicalRecord::Professional(ProfessionalRecord {
         source: src("prof-ok"),
@@ -900,4 +910,49 @@ async fn records_about_people_familygraph_knows_link_to_them_without_copies() {
         became(&app, "enrolment", "known-pupil").await,
         on_roll[0].id
     );
+}
+
+/// An imported contact is triaged when its outcome names a decision (a Liquid Logic flag set
+/// read by the flags that are set), and waits in the front door queue, undecided, only while
+/// the source has not decided it either.
+#[tokio::test]
+async fn imported_contacts_are_triaged_by_their_outcome_or_left_open() {
+    let app = TestApp::start().await;
+    let contact = |id: &str, outcome: Option<&str>| {
+        CanonicalRecord::Contact(ContactRecord {
+            source: src(id),
+            person: src("outcomes"),
+            date: day(2024, 6, 1),
+            outcome: outcome.map(str::to_owned),
+            ..Default::default()
+        })
+    };
+    let records = vec![
+        person("outcomes", "Outcomeworthy"),
+        contact(
+            "flags",
+            Some("{\"NEW_REFERRAL_FLAG\":\"Y\",\"NFA_FLAG\":\"N\"}"),
+        ),
+        contact("pending", Some("Pending")),
+        contact("blank", None),
+    ];
+    let (counts, summary) = apply(&app, &records).await;
+    assert_eq!(counts.created, 4, "{summary:?}");
+    let triage = |id: &'static str| {
+        let app = &app;
+        async move {
+            let row = contact::Entity::find_by_id(became(app, "contact", id).await)
+                .one(&app.db)
+                .await
+                .unwrap()
+                .unwrap();
+            (row.triage_decision, row.decided_at.is_some())
+        }
+    };
+    assert_eq!(
+        triage("flags").await,
+        (Some("FAMILY_HELP".to_owned()), true)
+    );
+    assert_eq!(triage("pending").await, (None, false));
+    assert_eq!(triage("blank").await, (None, false));
 }

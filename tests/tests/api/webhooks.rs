@@ -522,11 +522,14 @@ async fn a_child_who_leaves_the_roll_before_a_retry_is_not_sent() {
     tokio::time::sleep(Duration::from_millis(600)).await;
     allocate(&app, on_roll, lead.id).await;
     wait_for("the first attempt", || !receiver.received().is_empty()).await;
-    // The child leaves the school's roll before the retry.
+    // The child leaves the school's roll before the retry (left yesterday: a pupil is on roll
+    // through the day they leave).
     agency_link::Entity::update_many()
         .col_expr(
             agency_link::Column::EndedOn,
-            sea_orm::sea_query::Expr::value(chrono::Utc::now().date_naive()),
+            sea_orm::sea_query::Expr::value(
+                familygraph_domain::calendar::uk_today() - chrono::Days::new(1),
+            ),
         )
         .filter(agency_link::Column::PersonId.eq(on_roll))
         .filter(agency_link::Column::Kind.eq("ON_ROLL"))

@@ -51,6 +51,13 @@ const W5_IDENTIFIER_BOUND: usize = 7;
 /// CPU, where a level splits across loader batches; a per-child load would be 50 or more.
 const W6_BOUND: usize = 18;
 
+/// W1 statements that carry the caller's whole row scope (its correlated probes, aliased
+/// `reach`): the child itself and its family memberships (whose families the child's own
+/// visibility does not prove), and a goal's owning network member when it is named by id.
+/// Every other W1 load is keyed by what those rows proved visible and carries only the
+/// policy's static checks.
+const W1_SCOPED_BOUND: usize = 3;
+
 /// What one workload request cost.
 struct Run {
     statements: usize,
@@ -87,6 +94,14 @@ fn assert_within(name: &str, run: &Run, bound: usize) {
             .collect::<Vec<_>>()
             .join("\n")
     );
+}
+
+/// How many of `run`'s statements carry the whole row scope (its `reach` probes).
+fn scoped(run: &Run) -> usize {
+    run.sql
+        .iter()
+        .filter(|sql| sql.contains(r#""reach""#))
+        .count()
 }
 
 /// A statement on one line, shortened.
@@ -176,6 +191,14 @@ async fn w1_child_profile_statements_do_not_grow_with_the_childs_record() {
         most.statements
     );
     assert_within("W1 child profile (most statements)", most, W1_BOUND);
+    // The scope is resolved once per request: nested loads under the visible child carry only
+    // the static checks, not the scope's probes again.
+    let most_scoped = runs.iter().map(|(_, r)| scoped(r)).max().unwrap_or(0);
+    println!("W1 statements carrying the whole scope: at most {most_scoped}");
+    assert!(
+        most_scoped <= W1_SCOPED_BOUND,
+        "W1 carried the whole scope in {most_scoped} statements (bound {W1_SCOPED_BOUND})"
+    );
 }
 
 #[tokio::test]

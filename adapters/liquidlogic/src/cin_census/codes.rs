@@ -2,67 +2,15 @@
 //! pre-proceedings outcome) and the collection years themselves.
 //!
 //! Every other code list (referral source, primary need, reason for closure, category of
-//! abuse, assessment factors, ethnicity, disability, UPN unknown, sex) is the domain's.
+//! abuse, assessment factors, ethnicity, disability, UPN unknown, sex) is the domain's; these
+//! two are declared with the domain's [`code_enum!`] too, so they share its methods, the
+//! [`CodeEnum`](familygraph_domain::CodeEnum) trait and its serde form (the code).
 
 use chrono::NaiveDate;
-use familygraph_domain::{ClosureReason, ReferralSource, Sex};
+use familygraph_domain::{ClosureReason, ReferralSource, Sex, code_enum};
 use serde::{Deserialize, Serialize};
 
-/// Declares a code enum with `code()`, `label()`, `from_code()` and `ALL`, serialised as its
-/// code.
-macro_rules! census_code {
-    (
-        $(#[$meta:meta])*
-        pub enum $name:ident {
-            $( $variant:ident = $code:literal => $label:literal, )+
-        }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        pub enum $name {
-            $(
-                #[doc = concat!($code, " — ", $label, ".")]
-                #[serde(rename = $code)]
-                $variant,
-            )+
-        }
-
-        impl $name {
-            /// Every value, in the XSD's order.
-            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
-
-            /// The code as written in the XML.
-            pub const fn code(self) -> &'static str {
-                match self {
-                    $(Self::$variant => $code,)+
-                }
-            }
-
-            /// A short human label.
-            pub const fn label(self) -> &'static str {
-                match self {
-                    $(Self::$variant => $label,)+
-                }
-            }
-
-            /// The value with exactly this code, if any.
-            pub fn from_code(code: &str) -> Option<Self> {
-                match code {
-                    $($code => Some(Self::$variant),)+
-                    _ => None,
-                }
-            }
-        }
-
-        impl ::std::fmt::Display for $name {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(self.code())
-            }
-        }
-    };
-}
-
-census_code! {
+code_enum! {
     /// `GenderCurrent`, the child's gender in the collections up to 2024 (replaced by `Sex`
     /// from 2024/25).
     pub enum GenderCurrent {
@@ -93,7 +41,7 @@ impl GenderCurrent {
     }
 }
 
-census_code! {
+code_enum! {
     /// `PreProceedingsOutcome`, the outcome of the pre-proceedings stage in the 2025/26 shape:
     /// the DfE's codes `A`, `B` and `C`, kept verbatim.
     pub enum PreProceedingsOutcome {
@@ -178,8 +126,28 @@ impl std::fmt::Display for SchemaYear {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use familygraph_domain::CodeEnum;
+
+    #[test]
+    fn census_code_lists_are_domain_code_enums() {
+        assert_eq!(<GenderCurrent as CodeEnum>::NAME, "GenderCurrent");
+        assert_eq!(
+            PreProceedingsOutcome::parse("outcome", " b ").unwrap(),
+            PreProceedingsOutcome::B
+        );
+        for &gender in GenderCurrent::ALL {
+            let json = serde_json::to_string(&gender).unwrap();
+            assert_eq!(json, format!("\"{}\"", gender.code()));
+            assert_eq!(
+                serde_json::from_str::<GenderCurrent>(&json).unwrap(),
+                gender
+            );
+        }
+        assert!(GenderCurrent::parse("GenderCurrent", "M").is_err());
+    }
 
     #[test]
     fn gender_and_sex_convert_both_ways() {

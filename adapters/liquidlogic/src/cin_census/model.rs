@@ -121,7 +121,7 @@ impl TryFrom<String> for CensusUpn {
     type Error = String;
 
     fn try_from(raw: String) -> Result<Self, Self::Error> {
-        Self::parse(&raw).ok_or_else(|| format!("{raw:?} is not a UPN"))
+        Self::parse(&raw).ok_or_else(|| "not a UPN".to_owned())
     }
 }
 

@@ -141,7 +141,7 @@ pub fn person_record(
         Err(error) => {
             notes.push(FieldNote {
                 location: location.at("/ChildIdentifiers/UPN"),
-                reason: format!("UPN {} left out: {}", upn.as_str(), error.message()),
+                reason: format!("UPN left out: {}", error.message()),
             });
             None
         }
@@ -353,15 +353,18 @@ pub fn case_records(
     records
 }
 
-/// Maps a census rejection (of child number `index`, when a child's) to an SDK rejection.
-pub fn sdk_rejection(document: &str, index: Option<u64>, rejection: &Rejection) -> SdkRejection {
-    let place = match index {
+/// Maps a census rejection to an SDK rejection: located at the child's position
+/// (`/Message/Children/Child[n]`, when a child's) and the line and column, with the element
+/// path in the reason. Like the census rejection, it holds no value read from the file.
+pub fn sdk_rejection(document: &str, rejection: &Rejection) -> SdkRejection {
+    let place = match rejection.child {
         Some(index) => format!("/Message/Children/Child[{index}] {}", rejection.location),
         None => rejection.location.to_string(),
     };
-    let reason = match &rejection.la_child_id {
-        Some(id) => format!("child {id}: {}", rejection.reason),
-        None => rejection.reason.to_string(),
+    let reason = if rejection.path.is_empty() {
+        rejection.reason.to_string()
+    } else {
+        format!("in {}: {}", rejection.path, rejection.reason)
     };
     SdkRejection::new(Location::document(document).at(place), reason)
 }
@@ -396,9 +399,9 @@ impl SourceAdapter for CinCensusFileSource {
             if items <= skip {
                 continue;
             }
-            let seen = reader.children_seen();
             match item {
                 Ok(child) => {
+                    let seen = reader.children_seen();
                     let record = person_record(&self.config.name, &document, seen, &child);
                     batch.records.push(Located {
                         location: record.location,
@@ -409,12 +412,7 @@ impl SourceAdapter for CinCensusFileSource {
                         .records
                         .extend(case_records(&self.config.name, &document, seen, &child));
                 }
-                Err(rejection) => {
-                    let index = rejection.la_child_id.is_some().then_some(seen);
-                    batch
-                        .rejected
-                        .push(sdk_rejection(&document, index, &rejection));
-                }
+                Err(rejection) => batch.rejected.push(sdk_rejection(&document, &rejection)),
             }
             taken += 1;
             if taken == self.config.page_size {

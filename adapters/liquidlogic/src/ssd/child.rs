@@ -53,10 +53,7 @@ impl Mapper<'_> {
     fn fail(&mut self, row: &Row, error: FieldError) {
         self.errors.push(Rejection::new(
             row.location().at(format!(" {}", error.column)),
-            format!(
-                "child {}: {}: {}",
-                self.person.id, error.column, error.reason
-            ),
+            format!("{}: {}", error.column, error.reason),
         ));
     }
 
@@ -93,10 +90,8 @@ pub(crate) fn map_child(
         std::iter::once(&rows.person).chain(rows.tables.iter().flatten().chain(&rows.factors));
     for row in all_rows {
         if let Some(problem) = &row.problem {
-            m.errors.push(Rejection::new(
-                row.location(),
-                format!("child {}: {problem}", rows.person_id),
-            ));
+            m.errors
+                .push(Rejection::new(row.location(), problem.clone()));
         }
     }
     let mut person = match person(&mut m, &rows.person) {

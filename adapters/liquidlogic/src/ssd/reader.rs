@@ -209,7 +209,7 @@ impl SsdReader {
             )),
             (None, false, Err(e)) => group.rejected.push(Rejection::new(
                 row.location().at(format!(" {}", e.column)),
-                format!("professional {id}: {}: {}", e.column, e.reason),
+                format!("{}: {}", e.column, e.reason),
             )),
             (None, false, Ok(agency_worker)) => {
                 let record = ProfessionalRecord {
@@ -254,10 +254,9 @@ impl SsdReader {
                         }
                     }
                     Ordering::Less => {
-                        let reason = format!(
-                            "person {of} is not in ssd_person.csv (the row is an orphan, or \
-                             the file is not sorted by person id like ssd_person.csv)"
-                        );
+                        let reason = "the row's person is not in ssd_person.csv (the row is an \
+                                      orphan, or the file is not sorted by person id like \
+                                      ssd_person.csv)";
                         if let Some(row) = table.next_row() {
                             rejected.push(Rejection::new(row.location(), reason));
                         }
@@ -294,7 +293,8 @@ impl SsdReader {
             if self.last_person.as_deref() == Some(person_id.as_str()) {
                 rejected.push(Rejection::new(
                     row.location(),
-                    format!("person {person_id} appears twice in ssd_person.csv"),
+                    "the row's person id is the same as the row before's: a person appears \
+                     twice in ssd_person.csv",
                 ));
                 self.drain_pending(&mut rejected);
                 return Some(SsdGroup {

@@ -292,10 +292,8 @@ impl TableReader {
                     {
                         self.pending.push(Rejection::new(
                             row.location(),
-                            format!(
-                                "out of order: person {person} comes after person {last}; the \
-                                 file must be sorted by person id"
-                            ),
+                            "out of order: the row's person id sorts before the previous row's; \
+                             the file must be sorted by person id",
                         ));
                         continue;
                     }

@@ -68,7 +68,7 @@ impl<'a> Fields<'a> {
             "n" | "no" | "0" | "false" => Ok(Some(false)),
             _ => Err(FieldError::new(
                 column,
-                format!("{raw:?} is not a flag (Y/N, 1/0, true/false)"),
+                "is not a flag (Y/N, 1/0, true/false)",
             )),
         }
     }
@@ -91,9 +91,9 @@ impl<'a> Fields<'a> {
                 .into_iter()
                 .map(|item| match item {
                     serde_json::Value::String(s) => Ok(s),
-                    other => Err(FieldError::new(
+                    _ => Err(FieldError::new(
                         column,
-                        format!("{other} is not a code (a JSON string)"),
+                        "holds an item that is not a code (a JSON string)",
                     )),
                 })
                 .collect::<Result<_, _>>()?,
@@ -112,7 +112,7 @@ impl<'a> Fields<'a> {
     }
 }
 
-/// Parses an SSD date; the reason names the value when it is not a possible date.
+/// Parses an SSD date; the reason says what is wrong without repeating the value.
 pub(crate) fn parse_date(raw: &str) -> Result<NaiveDate, String> {
     let raw = raw.trim();
     let date_part = raw.split([' ', 'T']).next().unwrap_or(raw);
@@ -127,9 +127,9 @@ pub(crate) fn parse_date(raw: &str) -> Result<NaiveDate, String> {
                 .bytes()
                 .all(|b| b.is_ascii_digit() || b == b'-' || b == b'/');
         if shaped {
-            format!("{raw:?} is not a possible date")
+            "is not a possible date".to_owned()
         } else {
-            format!("{raw:?} is not a date (YYYY-MM-DD or DD/MM/YYYY)")
+            "is not a date (YYYY-MM-DD or DD/MM/YYYY)".to_owned()
         }
     })
 }

@@ -105,7 +105,7 @@ impl Row {
         };
         parse_flag(raw)
             .map(Some)
-            .ok_or_else(|| error(column, format!("{raw:?} is not a flag (Y or N)")))
+            .ok_or_else(|| error(column, "is not a flag (Y or N)"))
     }
 
     fn code<C: CodeEnum>(&self, column: &'static str) -> Result<Option<C>, FieldError> {
@@ -129,8 +129,7 @@ impl Row {
             if *column == "OUTCOME_COMMENTS" {
                 map.insert(name.to_owned(), raw.into());
             } else {
-                let set = parse_flag(raw)
-                    .ok_or_else(|| error(column, format!("{raw:?} is not a flag (Y or N)")))?;
+                let set = parse_flag(raw).ok_or_else(|| error(column, "is not a flag (Y or N)"))?;
                 map.insert(name.to_owned(), if set { "Y" } else { "N" }.into());
             }
         }
@@ -160,9 +159,9 @@ pub(crate) fn parse_date(raw: &str) -> Result<NaiveDate, String> {
                 }
             });
         if shaped {
-            format!("{raw:?} is not a possible date")
+            "is not a possible date".to_owned()
         } else {
-            format!("{raw:?} is not a date (YYYY-MM-DD)")
+            "is not a date (YYYY-MM-DD)".to_owned()
         }
     })
 }
@@ -399,11 +398,11 @@ impl Mapper<'_> {
             "CHI" => (related, person),
             "PAR" => (person, related),
             other if RELATION_CODES.contains(&other) => return Ok(None),
-            other => {
+            _ => {
                 return Err(error(
                     "DIM_LOOKUP_RELTN_TYPE_CODE",
                     format!(
-                        "{other:?} is not a known relation code ({})",
+                        "is not a known relation code ({})",
                         RELATION_CODES.join(", ")
                     ),
                 ));

@@ -24,7 +24,7 @@ impl PartialDate {
         let bad = || {
             DomainError::invalid(
                 field,
-                format!("{raw:?} is not a possible date of the form YYYY, YYYY-MM or YYYY-MM-DD"),
+                "not a possible date of the form YYYY, YYYY-MM or YYYY-MM-DD",
             )
         };
         let parts: Vec<&str> = raw.split('-').collect();

@@ -191,7 +191,7 @@ mod tests {
         let err = CategoryOfAbuse::parse("initialCategory", "XYZ").unwrap_err();
         assert_eq!(
             err.to_string(),
-            "initialCategory: \"XYZ\" is not one of the allowed CategoryOfAbuse codes (NEG, PHY, SAB, EMO, MUL)"
+            "initialCategory: is not one of the allowed CategoryOfAbuse codes (NEG, PHY, SAB, EMO, MUL)"
         );
     }
 }

@@ -92,6 +92,10 @@ named_enum! {
         PartnerRecordsPolice = "partner_records_police",
         /// Partner records made by voluntary and community groups, housing and the council.
         PartnerRecordsCommunity = "partner_records_community",
+        /// Schools' pupil records from their MIS — attendance and suspensions or permanent
+        /// exclusions — of every school the child attended (a school sees its own through the
+        /// partner view, as `partner_records_own`).
+        EducationRecords = "education_records",
         /// Who looked at a record: the audit trail.
         AuditTrail = "audit_trail",
     }

@@ -32,6 +32,7 @@ pub struct Mutation(
     crate::types::adapter_run::AdapterRunMutation,
     crate::types::identity::IdentityMutation,
     crate::types::webhook::WebhookMutation,
+    crate::types::dead_letter::DeadLetterMutation,
 );
 
 /// A business rule the request broke. Nothing was written.

@@ -6,6 +6,8 @@ pub mod audit;
 pub mod break_glass;
 pub mod casework;
 pub mod child_protection;
+pub mod dead_letter;
+pub mod education;
 pub mod family;
 pub mod family_network;
 pub mod identity;

@@ -226,6 +226,7 @@ impl Person {
             .iter()
             .any(|row| row.ended_on.is_none());
         Ok(Some(PartnerView {
+            person_id: self.0.id,
             lead: lead.map(|practitioner| LeadPractitionerContact { practitioner, team }),
             has_open_plan,
         }))
@@ -373,6 +374,28 @@ impl Person {
             .unwrap_or_default();
         Ok(Some(rows.into_iter().map(PartnerRecord).collect()))
     }
+    /// School attendance, per school and period (term, half term or year so far), oldest
+    /// first: sessions possible and missed, percentages, the DfE persistent absence flag.
+    /// Every school's records, for those the policy grants `education_records` (the child's
+    /// Family Help team, social worker, MACPT); a school sees its own in `partnerView`.
+    async fn attendance(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Option<Vec<super::education::SchoolAttendance>>> {
+        super::education::attendance_of(request(ctx)?, self.0.id)
+            .await
+            .map(Some)
+    }
+    /// Suspensions and permanent exclusions from every school, oldest first, with the DfE
+    /// reasons; class `education_records` like `attendance`.
+    async fn suspensions(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Option<Vec<super::education::SchoolSuspension>>> {
+        super::education::suspensions_of(request(ctx)?, self.0.id)
+            .await
+            .map(Some)
+    }
     /// Decisions to share information about the person with other agencies, or to withhold it
     /// (with the lawful basis and reason), as far as the caller may see.
     async fn information_shares(
@@ -462,6 +485,7 @@ async fn lead_team(
 
 /// What a partner may know about a child (see `Person.partnerView`).
 pub struct PartnerView {
+    person_id: uuid::Uuid,
     lead: Option<LeadPractitionerContact>,
     has_open_plan: bool,
 }
@@ -479,6 +503,27 @@ impl PartnerView {
     /// Whether the child has an open plan (of any kind; the kind is not shared).
     async fn has_open_plan(&self) -> bool {
         self.has_open_plan
+    }
+    /// The child's attendance as the caller's own school reported it (a school sees only its
+    /// own records, for pupils on its roll; a caller granted `education_records` sees every
+    /// school's, as in `Person.attendance`; anyone else an empty list).
+    async fn attendance(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Option<Vec<super::education::SchoolAttendance>>> {
+        super::education::attendance_of(request(ctx)?, self.person_id)
+            .await
+            .map(Some)
+    }
+    /// The child's suspensions and exclusions as the caller's own school reported them (the
+    /// same rows rule as `attendance`).
+    async fn suspensions(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Option<Vec<super::education::SchoolSuspension>>> {
+        super::education::suspensions_of(request(ctx)?, self.person_id)
+            .await
+            .map(Some)
     }
 }
 

@@ -146,6 +146,9 @@ pub enum WebhookDeliveryStatus {
     /// Not sent: by the time of the attempt the subscription had stopped or the child had left
     /// the subscriber's scope.
     Withdrawn,
+    /// Given up, then set aside by an administrator (`discardDelivery`): never attempted
+    /// again.
+    Discarded,
 }
 
 /// One event's delivery to a subscription: its idempotency key, attempts and outcome. No
@@ -178,6 +181,7 @@ impl WebhookDelivery {
             webhook_delivery::STATUS_DELIVERED => WebhookDeliveryStatus::Delivered,
             webhook_delivery::STATUS_FAILED => WebhookDeliveryStatus::Failed,
             webhook_delivery::STATUS_WITHDRAWN => WebhookDeliveryStatus::Withdrawn,
+            super::dead_letter::STATUS_DISCARDED => WebhookDeliveryStatus::Discarded,
             other => {
                 return Err(ApiError::internal(&format!(
                     "webhook_delivery.status {other:?} is not a known status"

@@ -44,7 +44,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::source_record::{self, content_hash};
+use super::source_record::{Ledger, content_hash};
 use super::{Applied, ChildContext, RecordRejected};
 
 /// How many days before birth work about a child may start: pre-birth referrals, assessments
@@ -80,11 +80,12 @@ pub(crate) enum Prior {
 /// familygraph does not turn one row into another.
 pub(crate) async fn prior(
     txn: &DatabaseTransaction,
+    ledger: &Ledger,
     key: &RecordKey,
     hash: &str,
     entity_type: &str,
 ) -> Result<Prior, RecordRejected> {
-    let Some(seen) = source_record::lookup(txn, key).await.map_err(db_err)? else {
+    let Some(seen) = ledger.lookup(txn, key).await.map_err(db_err)? else {
         return Ok(Prior::New);
     };
     if seen.entity_type != entity_type {
@@ -104,6 +105,7 @@ pub(crate) async fn prior(
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn done(
     txn: &DatabaseTransaction,
+    ledger: &Ledger,
     key: &RecordKey,
     entity_type: &str,
     id: Uuid,
@@ -112,7 +114,8 @@ pub(crate) async fn done(
     run_id: Uuid,
     updated: bool,
 ) -> Result<Applied, RecordRejected> {
-    source_record::remember(txn, key, entity_type, id, person_id, hash, run_id)
+    ledger
+        .remember(txn, key, entity_type, id, person_id, hash, run_id)
         .await
         .map_err(db_err)?;
     Ok(if updated {
@@ -142,13 +145,25 @@ fn rejected(errors: Vec<UserError>) -> Result<(), RecordRejected> {
     }
 }
 
-/// The child's row.
+/// The child's row (read once per child transaction).
 pub(crate) async fn child(cx: &ChildContext<'_>) -> Result<person::Model, RecordRejected> {
-    person::Entity::find_by_id(cx.person_id)
+    let cached = cx
+        .child_row
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
+    if let Some(row) = cached.filter(|row| row.id == cx.person_id) {
+        return Ok(row);
+    }
+    let row = person::Entity::find_by_id(cx.person_id)
         .one(cx.txn)
         .await
         .map_err(db_err)?
-        .ok_or_else(|| RecordRejected(format!("child {} is not on record", cx.person_id)))
+        .ok_or_else(|| RecordRejected(format!("child {} is not on record", cx.person_id)))?;
+    *cx.child_row
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(row.clone());
+    Ok(row)
 }
 
 /// The domain's date rules for a record of the child: `start` (and `end`, when given) not in
@@ -197,10 +212,12 @@ pub(crate) async fn team_named(
 
 /// The practitioner a professional record of the source became, if it was applied.
 async fn practitioner_of(
-    txn: &DatabaseTransaction,
+    cx: &ChildContext<'_>,
     professional: &SourceRef,
 ) -> Result<Option<Uuid>, RecordRejected> {
-    let seen = source_record::lookup(txn, &key("professional", professional))
+    let seen = cx
+        .ledger
+        .lookup(cx.txn, &key("professional", professional))
         .await
         .map_err(db_err)?;
     Ok(seen
@@ -217,7 +234,9 @@ async fn episode_of(
     let Some(episode) = episode else {
         return Ok(None);
     };
-    let seen = source_record::lookup(cx.txn, &key("episode", episode))
+    let seen = cx
+        .ledger
+        .lookup(cx.txn, &key("episode", episode))
         .await
         .map_err(db_err)?;
     match seen {
@@ -256,14 +275,42 @@ async fn episode_covering(
 /// The triage decision a contact's outcome (as the source words it) amounts to, if any: a
 /// triage code itself, or a referral on (Family Help, which includes child in need), a
 /// strategy discussion or section 47, advice, universal services, or no further action.
+///
+/// A JSON object of outcome flags (Liquid Logic's `OUTCOME_*_FLAG` set, as
+/// `{"NEW_REFERRAL_FLAG":"Y","NFA_FLAG":"N"}`) is read by the flags that are set; other
+/// string members (`{"outcome":"referral"}`) by their value; `COMMENTS` is free text and
+/// decides nothing.
 pub(crate) fn triage_of(outcome: &str) -> Option<TriageDecision> {
     let text = outcome.trim();
     if let Ok(code) = TriageDecision::parse("outcome", text) {
         return Some(code);
     }
-    let t = text.to_ascii_lowercase();
-    let has = |words: &[&str]| words.iter().any(|w| t.contains(w));
-    if has(&["strategy", "s47", "section 47", "section_47"]) {
+    let words = match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Object(members)) => outcome_words(&members),
+        _ => text.to_ascii_lowercase(),
+    };
+    // Matched at the start of a word ("signpost" in "signposted"), never inside one ("cin" is
+    // not in "vaccine"); underscores and punctuation separate words.
+    let words = format!(
+        " {}",
+        words
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|word| !word.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let has = |list: &[&str]| {
+        list.iter()
+            .any(|phrase| words.contains(&format!(" {}", phrase.replace('_', " "))))
+    };
+    if has(&[
+        "strategy",
+        "s47",
+        "section 47",
+        "section_47",
+        "cp conference",
+        "cp_conference",
+    ]) {
         Some(TriageDecision::StrategyDiscussion)
     } else if has(&["nfa", "no further action", "no_further_action"]) {
         Some(TriageDecision::NoFurtherAction)
@@ -286,6 +333,70 @@ pub(crate) fn triage_of(outcome: &str) -> Option<TriageDecision> {
     }
 }
 
+/// The words of an outcome object: the names of its set flags and its other string values,
+/// lower case.
+fn outcome_words(members: &serde_json::Map<String, serde_json::Value>) -> String {
+    let mut words = Vec::new();
+    for (name, value) in members {
+        let name = name.to_ascii_lowercase();
+        if name == "comments" {
+            continue;
+        }
+        let text = match value {
+            serde_json::Value::String(s) => s.trim().to_ascii_lowercase(),
+            serde_json::Value::Bool(b) => b.to_string(),
+            _ => continue,
+        };
+        if name.ends_with("_flag") || name.ends_with("flag") {
+            if matches!(text.as_str(), "y" | "yes" | "true" | "1") {
+                words.push(name.trim_end_matches("_flag").replace('_', " "));
+            }
+        } else {
+            words.push(text);
+        }
+    }
+    words.join(" ")
+}
+
+/// Words that say a contact is still waiting for its decision in the source system.
+const STILL_OPEN: [&str; 6] = [
+    "pending",
+    "open",
+    "awaiting",
+    "in progress",
+    "ongoing",
+    "not yet decided",
+];
+
+/// The triage a contact's outcome records: `Ok(None)` when the source has not decided it (no
+/// outcome, or one that says it is still open: the contact waits in the front door queue),
+/// `Ok(Some(decision))` when it names one; any other outcome is refused, since familygraph
+/// would otherwise keep a contact the case system has closed in its queue as untriaged for
+/// ever.
+pub(crate) fn contact_triage(
+    outcome: Option<&str>,
+) -> Result<Option<TriageDecision>, RecordRejected> {
+    let Some(text) = outcome.map(str::trim).filter(|o| !o.is_empty()) else {
+        return Ok(None);
+    };
+    if let Some(decision) = triage_of(text) {
+        return Ok(Some(decision));
+    }
+    let lower = text.to_ascii_lowercase();
+    let words = match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Object(members)) => outcome_words(&members),
+        _ => lower,
+    };
+    if words.trim().is_empty() || STILL_OPEN.iter().any(|w| words.contains(w)) {
+        return Ok(None);
+    }
+    Err(RecordRejected(format!(
+        "outcome: {text:?} names no triage decision familygraph knows (advice and signposting, \
+         universal services, Family Help or a referral, strategy discussion or section 47, no \
+         further action) and does not say the contact is still open"
+    )))
+}
+
 /// Applies a contact.
 pub(crate) async fn apply_contact(
     cx: &ChildContext<'_>,
@@ -294,7 +405,7 @@ pub(crate) async fn apply_contact(
     let rec = &located.record;
     let key = key("contact", &rec.source);
     let hash = content_hash(rec);
-    let prior = prior(cx.txn, &key, &hash, "contact").await?;
+    let prior = prior(cx.txn, cx.ledger, &key, &hash, "contact").await?;
     if let Prior::Same(id) = prior {
         return Ok(Applied::Unchanged(id));
     }
@@ -306,7 +417,9 @@ pub(crate) async fn apply_contact(
         .as_deref()
         .map(str::trim)
         .filter(|o| !o.is_empty());
-    let decision = outcome.and_then(triage_of);
+    let decision = contact_triage(outcome)?;
+    // Decided only when the outcome names a decision: an open contact waits in the queue.
+    let decided_at = decision.map(|_| received_at);
     let source = rec.contact_source.unwrap_or(ReferralSource::Unknown);
     let existing = match prior {
         Prior::Changed(id) => contact::Entity::find_by_id(id)
@@ -326,7 +439,7 @@ pub(crate) async fn apply_contact(
             active.source = Set(source.code().to_owned());
             active.triage_decision = Set(decision.map(|d| d.code().to_owned()));
             active.triage_reason = Set(outcome.map(str::to_owned));
-            active.decided_at = Set(outcome.map(|_| received_at));
+            active.decided_at = Set(decided_at);
             active.version = Set(version + 1);
             active.update(cx.txn).await.map_err(db_err)?;
             id
@@ -343,7 +456,7 @@ pub(crate) async fn apply_contact(
                 recorded_by: Set(Some(rec.source.system.clone())),
                 triage_decision: Set(decision.map(|d| d.code().to_owned())),
                 triage_reason: Set(outcome.map(str::to_owned)),
-                decided_at: Set(outcome.map(|_| received_at)),
+                decided_at: Set(decided_at),
                 decided_by_id: Set(None),
                 routed_team_id: Set(None),
                 version: Set(1),
@@ -356,6 +469,7 @@ pub(crate) async fn apply_contact(
     };
     done(
         cx.txn,
+        cx.ledger,
         &key,
         "contact",
         id,
@@ -438,7 +552,7 @@ pub(crate) async fn apply_episode(
     let rec = &located.record;
     let key = key("episode", &rec.source);
     let hash = content_hash(rec);
-    let prior = prior(cx.txn, &key, &hash, "family_help_episode").await?;
+    let prior = prior(cx.txn, cx.ledger, &key, &hash, "family_help_episode").await?;
     if let Prior::Same(id) = prior {
         return Ok(Applied::Unchanged(id));
     }
@@ -559,6 +673,7 @@ pub(crate) async fn apply_episode(
     }
     done(
         cx.txn,
+        cx.ledger,
         &key,
         "family_help_episode",
         id,
@@ -618,7 +733,7 @@ pub(crate) async fn apply_assessment(
         AssessmentKind::Section47Enquiry => "section47_enquiry",
         AssessmentKind::InitialChildProtectionConference => "cp_conference",
     };
-    let prior = prior(cx.txn, &key, &hash, entity_type).await?;
+    let prior = prior(cx.txn, cx.ledger, &key, &hash, entity_type).await?;
     if let Prior::Same(id) = prior {
         return Ok(Applied::Unchanged(id));
     }
@@ -641,6 +756,7 @@ pub(crate) async fn apply_assessment(
     };
     done(
         cx.txn,
+        cx.ledger,
         &key,
         entity_type,
         id,
@@ -736,7 +852,7 @@ async fn section47(
 ) -> Result<(Uuid, bool), RecordRejected> {
     episode_of(cx, rec.episode.as_ref()).await?;
     let lead = match &rec.worker {
-        Some(worker) => practitioner_of(cx.txn, worker).await?,
+        Some(worker) => practitioner_of(cx, worker).await?,
         None => None,
     };
     let outcome = section47_outcome(rec).map(|o| o.code().to_owned());
@@ -838,7 +954,7 @@ pub(crate) async fn apply_case_plan(
     let rec = &located.record;
     let key = key("case_plan", &rec.source);
     let hash = content_hash(rec);
-    let prior = prior(cx.txn, &key, &hash, "plan").await?;
+    let prior = prior(cx.txn, cx.ledger, &key, &hash, "plan").await?;
     if let Prior::Same(id) = prior {
         return Ok(Applied::Unchanged(id));
     }
@@ -918,6 +1034,7 @@ pub(crate) async fn apply_case_plan(
     reviews(cx, id, rec).await?;
     done(
         cx.txn,
+        cx.ledger,
         &key,
         "plan",
         id,
@@ -1028,7 +1145,7 @@ pub(crate) async fn apply_involvement(
     let rec = &located.record;
     let key = key("involvement", &rec.source);
     let hash = content_hash(rec);
-    let prior = prior(cx.txn, &key, &hash, "involvement").await?;
+    let prior = prior(cx.txn, cx.ledger, &key, &hash, "involvement").await?;
     if let Prior::Same(id) = prior {
         return Ok(Applied::Unchanged(id));
     }
@@ -1039,7 +1156,7 @@ pub(crate) async fn apply_involvement(
         rec.end_date.map(|d| ("end_date", d)),
     )?;
     let role = involvement_role(rec.role.as_deref())?;
-    let Some(practitioner_id) = practitioner_of(cx.txn, &rec.professional).await? else {
+    let Some(practitioner_id) = practitioner_of(cx, &rec.professional).await? else {
         return Err(RecordRejected(format!(
             "professional: unknown professional {}/{}: no professional record introduced it",
             rec.professional.system, rec.professional.id
@@ -1100,6 +1217,7 @@ pub(crate) async fn apply_involvement(
     };
     done(
         cx.txn,
+        cx.ledger,
         &key,
         "involvement",
         id,
@@ -1221,7 +1339,8 @@ pub(crate) async fn apply_professional(
     let rec = &located.record;
     let key = key("professional", &rec.source);
     let hash = content_hash(rec);
-    let prior = prior(txn, &key, &hash, "practitioner").await?;
+    let ledger = Ledger::default();
+    let prior = prior(txn, &ledger, &key, &hash, "practitioner").await?;
     if let Prior::Same(id) = prior {
         return Ok(Applied::Unchanged(id));
     }
@@ -1254,7 +1373,8 @@ pub(crate) async fn apply_professional(
     if let Some(row) = &existing
         && row.subject.is_some()
     {
-        source_record::remember(txn, &key, "practitioner", row.id, None, &hash, run_id)
+        ledger
+            .remember(txn, &key, "practitioner", row.id, None, &hash, run_id)
             .await
             .map_err(db_err)?;
         return Ok(Applied::Unchanged(row.id));
@@ -1322,7 +1442,18 @@ pub(crate) async fn apply_professional(
         .await
         .map_err(db_err)?;
     }
-    done(txn, &key, "practitioner", id, None, &hash, run_id, updated).await
+    done(
+        txn,
+        &ledger,
+        &key,
+        "practitioner",
+        id,
+        None,
+        &hash,
+        run_id,
+        updated,
+    )
+    .await
 }
 
 #[cfg(test)]
@@ -1349,9 +1480,56 @@ mod tests {
                 Some(TriageDecision::UniversalServices),
             ),
             ("pending", None),
+            (
+                "Signposted to the library",
+                Some(TriageDecision::AdviceAndSignposting),
+            ),
+            // Words are matched whole at their start, not inside other words.
+            ("Vaccine reminder sent", None),
+            ("cp_conference", Some(TriageDecision::StrategyDiscussion)),
         ] {
             assert_eq!(triage_of(outcome), expected, "{outcome}");
         }
+    }
+
+    #[test]
+    fn outcome_flag_sets_are_read_by_the_flags_that_are_set() {
+        for (outcome, expected) in [
+            (
+                "{\"NEW_REFERRAL_FLAG\":\"Y\",\"NFA_FLAG\":\"N\"}",
+                Some(TriageDecision::FamilyHelp),
+            ),
+            (
+                "{\"NEW_REFERRAL_FLAG\":\"N\",\"NFA_FLAG\":\"Y\",\"COMMENTS\":\"referral considered\"}",
+                Some(TriageDecision::NoFurtherAction),
+            ),
+            (
+                "{\"CP_CONFERENCE_FLAG\":\"Y\"}",
+                Some(TriageDecision::StrategyDiscussion),
+            ),
+            ("{\"NFA_FLAG\":\"N\",\"COMMENTS\":\"advice\"}", None),
+        ] {
+            assert_eq!(triage_of(outcome), expected, "{outcome}");
+        }
+    }
+
+    #[test]
+    fn contact_outcomes_are_decided_open_or_refused() {
+        assert_eq!(contact_triage(None).unwrap(), None);
+        assert_eq!(contact_triage(Some("  ")).unwrap(), None);
+        assert_eq!(contact_triage(Some("Pending")).unwrap(), None);
+        assert_eq!(contact_triage(Some("{\"NFA_FLAG\":\"N\"}")).unwrap(), None);
+        assert_eq!(
+            contact_triage(Some("NFA")).unwrap(),
+            Some(TriageDecision::NoFurtherAction)
+        );
+        let refused = contact_triage(Some("Transferred to another authority")).unwrap_err();
+        assert!(
+            refused.0.starts_with(
+                "outcome: \"Transferred to another authority\" names no triage decision"
+            ),
+            "{refused}"
+        );
     }
 
     #[test]

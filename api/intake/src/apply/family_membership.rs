@@ -10,7 +10,7 @@ use familygraph_store::entity::{family, family_member};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
 use uuid::Uuid;
 
-use super::source_record::{content_hash, lookup, remember};
+use super::source_record::content_hash;
 use super::{Applied, ChildContext, RecordRejected};
 
 /// Applies a family membership: finds or creates the family, then the child's membership.
@@ -28,7 +28,7 @@ pub(crate) async fn apply_family_membership(
         source: record.source.clone(),
     };
     let hash = content_hash(record);
-    let remembered = lookup(cx.txn, &key).await.map_err(db)?;
+    let remembered = cx.ledger.lookup(cx.txn, &key).await.map_err(db)?;
     if let Some(r) = &remembered
         && r.content_hash == hash
         && r.person_id == Some(cx.person_id)
@@ -45,7 +45,7 @@ pub(crate) async fn apply_family_membership(
         kind: "family".to_owned(),
         source: SourceRef::new(record.source.system.clone(), record.family_id.clone()),
     };
-    let family_id = match lookup(cx.txn, &family_key).await.map_err(db)? {
+    let family_id = match cx.ledger.lookup(cx.txn, &family_key).await.map_err(db)? {
         Some(f)
             if family::Entity::find_by_id(f.entity_id)
                 .one(cx.txn)
@@ -70,17 +70,18 @@ pub(crate) async fn apply_family_membership(
             .await
             .map_err(db)?;
             let family_hash = content_hash(&family_key);
-            remember(
-                cx.txn,
-                &family_key,
-                "family",
-                id,
-                None,
-                &family_hash,
-                cx.run_id,
-            )
-            .await
-            .map_err(db)?;
+            cx.ledger
+                .remember(
+                    cx.txn,
+                    &family_key,
+                    "family",
+                    id,
+                    None,
+                    &family_hash,
+                    cx.run_id,
+                )
+                .await
+                .map_err(db)?;
             id
         }
     };
@@ -118,16 +119,17 @@ pub(crate) async fn apply_family_membership(
             Applied::Created(id)
         }
     };
-    remember(
-        cx.txn,
-        &key,
-        "family_member",
-        applied.id(),
-        Some(cx.person_id),
-        &hash,
-        cx.run_id,
-    )
-    .await
-    .map_err(db)?;
+    cx.ledger
+        .remember(
+            cx.txn,
+            &key,
+            "family_member",
+            applied.id(),
+            Some(cx.person_id),
+            &hash,
+            cx.run_id,
+        )
+        .await
+        .map_err(db)?;
     Ok(applied)
 }

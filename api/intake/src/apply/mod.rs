@@ -26,13 +26,16 @@ pub(crate) mod services;
 pub(crate) mod source_record;
 
 use std::collections::BTreeMap;
+use std::sync::Mutex;
 
-use familygraph_adapter_sdk::{CanonicalRecord, Located, Location, SourceRef};
+use familygraph_adapter_sdk::{CanonicalRecord, Located, Location, RecordKey, SourceRef};
 use familygraph_domain::Principal;
 use familygraph_store::audit::{self, AuditAction, AuditContext, AuditedRecord};
+use familygraph_store::entity::person as person_row;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr};
 use uuid::Uuid;
 
+use self::source_record::{Ledger, person_key};
 use crate::run::{ApplyCounts, RecordedRejection};
 use crate::{IntakeError, IntakeResult};
 
@@ -86,6 +89,11 @@ pub struct ChildContext<'a> {
     pub person_id: Uuid,
     /// The run applying the records.
     pub run_id: Uuid,
+    /// What the child's transaction knows of `source_record` (every read and write of it goes
+    /// through here).
+    pub(crate) ledger: &'a Ledger,
+    /// The child's `person` row once read (no record but the person record changes it).
+    pub(crate) child_row: &'a Mutex<Option<person_row::Model>>,
 }
 
 /// Who a record is about.
@@ -185,6 +193,51 @@ async fn dispatch_child(
     }
 }
 
+/// The `source_record` keys a child's record is (its own) or names (the episode, worker,
+/// professional or family it refers to), for [`Ledger::preload`].
+fn keys_of(record: &CanonicalRecord) -> Vec<RecordKey> {
+    let key = |kind: &str, source: &SourceRef| RecordKey {
+        kind: kind.to_owned(),
+        source: source.clone(),
+    };
+    let mut keys = Vec::new();
+    match record {
+        CanonicalRecord::Person(r) => keys.push(key("person", &r.source)),
+        CanonicalRecord::FamilyMembership(r) => {
+            keys.push(key("family_membership", &r.source));
+            keys.push(key(
+                "family",
+                &SourceRef::new(r.source.system.clone(), r.family_id.clone()),
+            ));
+        }
+        CanonicalRecord::Contact(r) => keys.push(key("contact", &r.source)),
+        CanonicalRecord::Episode(r) => {
+            keys.push(key("episode", &r.source));
+            keys.extend(r.worker.iter().map(|w| key("professional", w)));
+        }
+        CanonicalRecord::Assessment(r) => {
+            keys.push(key("assessment", &r.source));
+            keys.extend(r.episode.iter().map(|e| key("episode", e)));
+            keys.extend(r.worker.iter().map(|w| key("professional", w)));
+        }
+        CanonicalRecord::CasePlan(r) => {
+            keys.push(key("case_plan", &r.source));
+            keys.extend(r.episode.iter().map(|e| key("episode", e)));
+            keys.extend(r.worker.iter().map(|w| key("professional", w)));
+        }
+        CanonicalRecord::Involvement(r) => {
+            keys.push(key("involvement", &r.source));
+            keys.push(key("professional", &r.professional));
+            keys.extend(r.episode.iter().map(|e| key("episode", e)));
+        }
+        CanonicalRecord::Enrolment(r) => keys.push(key("enrolment", &r.source)),
+        CanonicalRecord::Attendance(r) => keys.push(key("attendance", &r.source)),
+        CanonicalRecord::Suspension(r) => keys.push(key("suspension", &r.source)),
+        _ => {}
+    }
+    keys
+}
+
 /// The outcome of applying some records.
 #[derive(Debug, Default)]
 pub(crate) struct Outcome {
@@ -237,7 +290,7 @@ pub(crate) async fn apply_records(
     }
 
     for located in standalone {
-        let txn = familygraph_store::db::begin_write(db).await?;
+        let txn = begin_record_transaction(db).await?;
         match dispatch_standalone(&txn, run_id, located).await {
             Ok(applied) => {
                 txn.commit().await?;
@@ -260,6 +313,27 @@ pub(crate) async fn apply_records(
     Ok(outcome)
 }
 
+/// Opens the transaction one child's records (or one standalone record) are applied in.
+///
+/// On PostgreSQL its commit does not wait for the WAL flush (`synchronous_commit` off for this
+/// transaction only): a flush per child is what bounds an import's throughput, and nothing is
+/// lost by not waiting. PostgreSQL writes the WAL in order, and the batch's closing
+/// transaction (counts, rejections and the cursor, [`crate::Intake::apply_batch`]) commits
+/// with the flush. So once the run's cursor has moved past a batch, every child of it is
+/// durable too. A crash before then loses at most the batch's last children, with the cursor
+/// still before them, and the rerun applies them again (it is idempotent by source record).
+/// Every other transaction, including every GraphQL write, keeps the default.
+async fn begin_record_transaction(
+    db: &DatabaseConnection,
+) -> Result<DatabaseTransaction, sea_orm::DbErr> {
+    let txn = familygraph_store::db::begin_write(db).await?;
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        txn.execute_unprepared("SET LOCAL synchronous_commit TO OFF")
+            .await?;
+    }
+    Ok(txn)
+}
+
 /// Applies one child's records in one transaction: all or nothing.
 async fn apply_child(
     db: &DatabaseConnection,
@@ -270,7 +344,7 @@ async fn apply_child(
     group: &[&Located<CanonicalRecord>],
     outcome: &mut Outcome,
 ) -> IntakeResult<()> {
-    let txn = familygraph_store::db::begin_write(db).await?;
+    let txn = begin_record_transaction(db).await?;
     match apply_child_in(&txn, run_id, child, group).await {
         Ok(Ok(done)) => {
             if done.wrote {
@@ -333,6 +407,14 @@ async fn apply_child_in(
 ) -> IntakeResult<Result<ChildDone, (usize, RecordRejected)>> {
     let mut counts = ApplyCounts::default();
     let mut person_id = None;
+    // Every key the child's records are or name, read in one statement.
+    let ledger = Ledger::deferring();
+    let child_row = Mutex::new(None);
+    let mut keys = vec![person_key(child)];
+    for located in group {
+        keys.extend(keys_of(&located.record));
+    }
+    ledger.preload(txn, &keys).await?;
     // The person's own records first, so the others can name the child.
     let mut ordered: Vec<usize> = (0..group.len())
         .filter(|&i| matches!(group[i].record, CanonicalRecord::Person(_)))
@@ -344,7 +426,7 @@ async fn apply_child_in(
         let located = group[index];
         let result = match &located.record {
             CanonicalRecord::Person(record) => {
-                match person::apply_person(txn, run_id, &narrow(located, record)).await {
+                match person::apply_person(txn, &ledger, run_id, &narrow(located, record)).await {
                     Ok(done) => {
                         person_id = Some(done.applied.id());
                         counts.queued_for_review += done.queued;
@@ -356,7 +438,7 @@ async fn apply_child_in(
             _ => {
                 let id = match person_id {
                     Some(id) => id,
-                    None => match source_record::resolve_person(txn, child).await? {
+                    None => match ledger.resolve_person(txn, child).await? {
                         Some(id) => {
                             person_id = Some(id);
                             id
@@ -365,8 +447,9 @@ async fn apply_child_in(
                             return Ok(Err((
                                 index,
                                 RecordRejected(format!(
-                                    "unknown child {}/{}: no person record for it in this batch or an earlier run",
-                                    child.system, child.id
+                                    "unknown child ({} identifier): no person record for it in \
+                                     this batch or an earlier run",
+                                    child.system
                                 )),
                             )));
                         }
@@ -376,6 +459,8 @@ async fn apply_child_in(
                     txn,
                     person_id: id,
                     run_id,
+                    ledger: &ledger,
+                    child_row: &child_row,
                 };
                 dispatch_child(&cx, located).await
             }
@@ -390,6 +475,9 @@ async fn apply_child_in(
             "a child group without records".to_owned(),
         )));
     };
+    if let Err(err) = ledger.flush(txn).await {
+        return Ok(Err((0, RecordRejected::database(&err))));
+    }
     let wrote = counts.created + counts.updated > 0;
     Ok(Ok(ChildDone {
         person_id,

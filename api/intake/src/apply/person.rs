@@ -6,12 +6,12 @@ use familygraph_adapter_sdk::{Located, PersonRecord};
 use familygraph_domain::IdentifierKind;
 use familygraph_store::entity::{address, person, person_disability, person_identifier};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait,
-    QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DatabaseTransaction, DbErr,
+    EntityTrait, QueryFilter, QueryOrder,
 };
 use uuid::Uuid;
 
-use super::source_record::{content_hash, lookup, remember};
+use super::source_record::{Ledger, content_hash};
 use super::{Applied, RecordRejected};
 use crate::identity::{self, Incoming, Resolution};
 
@@ -82,6 +82,7 @@ fn db(err: DbErr) -> RecordRejected {
 /// existing person by NHS number or UPN, or created (and possibly queued for review).
 pub(crate) async fn apply_person(
     txn: &DatabaseTransaction,
+    ledger: &Ledger,
     run_id: Uuid,
     located: &Located<PersonRecord>,
 ) -> Result<PersonApplied, RecordRejected> {
@@ -94,7 +95,7 @@ pub(crate) async fn apply_person(
         source: record.source.clone(),
     };
     let hash = content_hash(record);
-    if let Some(known) = lookup(txn, &key).await.map_err(db)? {
+    if let Some(known) = ledger.lookup(txn, &key).await.map_err(db)? {
         let exists = person::Entity::find_by_id(known.entity_id)
             .one(txn)
             .await
@@ -109,7 +110,8 @@ pub(crate) async fn apply_person(
             let id = row.id;
             write_person(txn, row, record, true).await.map_err(db)?;
             let queued = write_details(txn, id, record, run_id).await?;
-            remember(txn, &key, "person", id, Some(id), &hash, run_id)
+            ledger
+                .remember(txn, &key, "person", id, Some(id), &hash, run_id)
                 .await
                 .map_err(db)?;
             return Ok(PersonApplied {
@@ -141,7 +143,8 @@ pub(crate) async fn apply_person(
                 .ok_or_else(|| RecordRejected("linked person vanished".to_owned()))?;
             let changed = write_person(txn, row, record, false).await.map_err(db)?;
             let queued = write_details(txn, id, record, run_id).await?;
-            remember(txn, &key, "person", id, Some(id), &hash, run_id)
+            ledger
+                .remember(txn, &key, "person", id, Some(id), &hash, run_id)
                 .await
                 .map_err(db)?;
             Ok(PersonApplied {
@@ -184,7 +187,8 @@ pub(crate) async fn apply_person(
                 .await
                 .map_err(db)?;
             queued += write_details(txn, id, record, run_id).await?;
-            remember(txn, &key, "person", id, Some(id), &hash, run_id)
+            ledger
+                .remember(txn, &key, "person", id, Some(id), &hash, run_id)
                 .await
                 .map_err(db)?;
             Ok(PersonApplied {
@@ -279,14 +283,35 @@ async fn write_details(
     run_id: Uuid,
 ) -> Result<u64, RecordRejected> {
     let mut conflicts = Vec::new();
-    for (kind, value) in identifiers(record) {
-        let mut query = person_identifier::Entity::find()
-            .filter(person_identifier::Column::Kind.eq(kind.code()))
-            .filter(person_identifier::Column::Value.eq(value.as_str()));
-        if kind == IdentifierKind::UpnUnknown {
-            query = query.filter(person_identifier::Column::PersonId.eq(person_id));
+    let wanted = identifiers(record);
+    // Who holds each identifier already, in one statement (an unknown-UPN reason is only ever
+    // compared with the person's own).
+    let mut any = Condition::any();
+    for (kind, value) in &wanted {
+        let mut one = Condition::all()
+            .add(person_identifier::Column::Kind.eq(kind.code()))
+            .add(person_identifier::Column::Value.eq(value.as_str()));
+        if *kind == IdentifierKind::UpnUnknown {
+            one = one.add(person_identifier::Column::PersonId.eq(person_id));
         }
-        let holders = query.all(txn).await.map_err(db)?;
+        any = any.add(one);
+    }
+    let held = if wanted.is_empty() {
+        Vec::new()
+    } else {
+        person_identifier::Entity::find()
+            .filter(any)
+            .order_by_asc(person_identifier::Column::Id)
+            .all(txn)
+            .await
+            .map_err(db)?
+    };
+    let mut new_identifiers = Vec::new();
+    for (kind, value) in wanted {
+        let holders: Vec<&person_identifier::Model> = held
+            .iter()
+            .filter(|h| h.kind == kind.code() && h.value == value)
+            .collect();
         if holders.iter().any(|h| h.person_id == person_id) {
             continue;
         }
@@ -297,15 +322,18 @@ async fn write_details(
             ));
             continue;
         }
-        person_identifier::ActiveModel {
+        new_identifiers.push(person_identifier::ActiveModel {
             id: Set(Uuid::now_v7()),
             person_id: Set(person_id),
             kind: Set(kind.code().to_owned()),
             value: Set(value),
-        }
-        .insert(txn)
-        .await
-        .map_err(db)?;
+        });
+    }
+    if !new_identifiers.is_empty() {
+        person_identifier::Entity::insert_many(new_identifiers)
+            .exec(txn)
+            .await
+            .map_err(db)?;
     }
 
     for disability in &record.disabilities {

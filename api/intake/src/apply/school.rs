@@ -90,7 +90,7 @@ pub(crate) async fn apply_enrolment(
     let rec = &located.record;
     let key = key("enrolment", &rec.source);
     let hash = content_hash(rec);
-    let prior = prior(cx.txn, &key, &hash, "agency_link").await?;
+    let prior = prior(cx.txn, cx.ledger, &key, &hash, "agency_link").await?;
     if let Prior::Same(id) = prior {
         return Ok(Applied::Unchanged(id));
     }
@@ -143,6 +143,7 @@ pub(crate) async fn apply_enrolment(
     };
     done(
         cx.txn,
+        cx.ledger,
         &key,
         "agency_link",
         id,
@@ -163,7 +164,7 @@ pub(crate) async fn apply_attendance(
     let rec = &located.record;
     let key = key("attendance", &rec.source);
     let hash = content_hash(rec);
-    let prior = prior(cx.txn, &key, &hash, "attendance_summary").await?;
+    let prior = prior(cx.txn, cx.ledger, &key, &hash, "attendance_summary").await?;
     if let Prior::Same(id) = prior {
         return Ok(Applied::Unchanged(id));
     }
@@ -226,6 +227,7 @@ pub(crate) async fn apply_attendance(
     .map_err(db_err)?;
     done(
         cx.txn,
+        cx.ledger,
         &key,
         "attendance_summary",
         saved.id,
@@ -245,7 +247,7 @@ pub(crate) async fn apply_suspension(
     let rec = &located.record;
     let key = key("suspension", &rec.source);
     let hash = content_hash(rec);
-    let prior = prior(cx.txn, &key, &hash, "school_suspension").await?;
+    let prior = prior(cx.txn, cx.ledger, &key, &hash, "school_suspension").await?;
     if let Prior::Same(id) = prior {
         return Ok(Applied::Unchanged(id));
     }
@@ -298,6 +300,7 @@ pub(crate) async fn apply_suspension(
     .map_err(db_err)?;
     done(
         cx.txn,
+        cx.ledger,
         &key,
         "school_suspension",
         saved.id,

@@ -4,9 +4,12 @@
 use chrono::Utc;
 use familygraph_adapter_sdk::{RecordKey, SourceRef};
 use familygraph_store::entity::source_record;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use sea_orm::sea_query::{Expr, SelectStatement, UnionType};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryTrait,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -41,12 +44,16 @@ pub(crate) async fn lookup<C: ConnectionTrait>(
     db: &C,
     key: &RecordKey,
 ) -> Result<Option<Remembered>, DbErr> {
-    Ok(find(db, key).await?.map(|row| Remembered {
+    Ok(find(db, key).await?.map(remembered))
+}
+
+fn remembered(row: source_record::Model) -> Remembered {
+    Remembered {
         entity_type: row.entity_type,
         entity_id: row.entity_id,
         content_hash: row.content_hash,
         person_id: row.person_id,
-    }))
+    }
 }
 
 async fn find<C: ConnectionTrait>(
@@ -72,49 +79,246 @@ pub(crate) async fn remember<C: ConnectionTrait>(
     content_hash: &str,
     run_id: Uuid,
 ) -> Result<(), DbErr> {
-    let now = Utc::now();
-    match find(db, key).await? {
-        Some(row) => {
-            let mut active: source_record::ActiveModel = row.into();
-            active.entity_type = Set(entity_type.to_owned());
-            active.entity_id = Set(entity_id);
-            active.person_id = Set(person_id);
-            active.content_hash = Set(content_hash.to_owned());
-            active.run_id = Set(run_id);
-            active.applied_at = Set(now);
-            active.update(db).await?;
-        }
-        None => {
-            source_record::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                record_kind: Set(key.kind.clone()),
-                source_system: Set(key.source.system.clone()),
-                source_id: Set(key.source.id.clone()),
-                entity_type: Set(entity_type.to_owned()),
-                entity_id: Set(entity_id),
-                person_id: Set(person_id),
-                content_hash: Set(content_hash.to_owned()),
-                run_id: Set(run_id),
-                applied_at: Set(now),
-            }
-            .insert(db)
-            .await?;
-        }
-    }
-    Ok(())
+    Ledger::default()
+        .remember(
+            db,
+            key,
+            entity_type,
+            entity_id,
+            person_id,
+            content_hash,
+            run_id,
+        )
+        .await
 }
 
-/// The familygraph person a source's person id became (via the `person` record key), if that
-/// person record was applied before.
-pub(crate) async fn resolve_person<C: ConnectionTrait>(
-    db: &C,
-    child: &SourceRef,
-) -> Result<Option<Uuid>, DbErr> {
-    let key = RecordKey {
+/// How many keys one preloading `SELECT` asks for (each key is three bound values).
+const PRELOAD_CHUNK: usize = 100;
+
+/// What one transaction knows of `source_record`, so that each key is read at most once and
+/// new rows are written together.
+///
+/// A key is *known* once it was preloaded, looked up or remembered through the ledger. A
+/// remembered key that was known absent is inserted at once by a write-through ledger
+/// ([`Ledger::default`]), or kept until [`Ledger::flush`] by a deferring one
+/// ([`Ledger::deferring`], a child's transaction: one multi-row insert per child). Every read
+/// of `source_record` in the transaction must go through the ledger, and a deferring ledger
+/// must be flushed before the transaction commits.
+#[derive(Debug, Default)]
+pub(crate) struct Ledger {
+    defer: bool,
+    state: Mutex<LedgerState>,
+}
+
+#[derive(Debug, Default)]
+struct LedgerState {
+    /// Keys whose row (or absence) is known: the row as the transaction sees it.
+    known: HashMap<RecordKey, Option<Remembered>>,
+    /// Rows remembered but not inserted yet (deferring ledger), in order.
+    pending: Vec<source_record::ActiveModel>,
+    /// Index in `pending` of each pending key.
+    pending_index: HashMap<RecordKey, usize>,
+}
+
+impl Ledger {
+    /// A ledger that keeps new rows until [`Ledger::flush`].
+    pub(crate) fn deferring() -> Self {
+        Self {
+            defer: true,
+            state: Mutex::default(),
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, LedgerState> {
+        // A poisoned lock only means another record's code panicked; the map is still whole.
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Reads the rows of `keys` not known yet, in as few statements as the keys allow.
+    pub(crate) async fn preload<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        keys: &[RecordKey],
+    ) -> Result<(), DbErr> {
+        let missing: Vec<&RecordKey> = {
+            let state = self.state();
+            let mut seen = std::collections::HashSet::new();
+            keys.iter()
+                .filter(|k| !state.known.contains_key(*k) && seen.insert(*k))
+                .collect()
+        };
+        for chunk in missing.chunks(PRELOAD_CHUNK) {
+            // One `SELECT` per key on the unique key's index, joined by `UNION ALL`: not one
+            // `OR` of the keys, whose plan a server may cache as a sequential scan while the
+            // table is small and keep as it grows.
+            let mut query: Option<SelectStatement> = None;
+            for key in chunk {
+                let one = source_record::Entity::find()
+                    .filter(source_record::Column::RecordKind.eq(key.kind.as_str()))
+                    .filter(source_record::Column::SourceSystem.eq(key.source.system.as_str()))
+                    .filter(source_record::Column::SourceId.eq(key.source.id.as_str()))
+                    .into_query();
+                match &mut query {
+                    None => query = Some(one),
+                    Some(query) => {
+                        query.union(UnionType::All, one);
+                    }
+                }
+            }
+            let Some(query) = query else {
+                continue;
+            };
+            let rows = source_record::Entity::find()
+                .from_raw_sql(db.get_database_backend().build(&query))
+                .all(db)
+                .await?;
+            let mut state = self.state();
+            for key in chunk {
+                state.known.insert((*key).clone(), None);
+            }
+            for row in rows {
+                let key = RecordKey {
+                    kind: row.record_kind.clone(),
+                    source: SourceRef::new(row.source_system.clone(), row.source_id.clone()),
+                };
+                state.known.insert(key, Some(remembered(row)));
+            }
+        }
+        Ok(())
+    }
+
+    /// The `source_record` row of `key` as this transaction sees it.
+    pub(crate) async fn lookup<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        key: &RecordKey,
+    ) -> Result<Option<Remembered>, DbErr> {
+        if let Some(known) = self.state().known.get(key) {
+            return Ok(known.clone());
+        }
+        let found = lookup(db, key).await?;
+        self.state().known.insert(key.clone(), found.clone());
+        Ok(found)
+    }
+
+    /// Records (insert or update) that `key` became `entity_type`/`entity_id` with this
+    /// content.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn remember<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        key: &RecordKey,
+        entity_type: &str,
+        entity_id: Uuid,
+        person_id: Option<Uuid>,
+        content_hash: &str,
+        run_id: Uuid,
+    ) -> Result<(), DbErr> {
+        let now = Utc::now();
+        let next = Remembered {
+            entity_type: entity_type.to_owned(),
+            entity_id,
+            content_hash: content_hash.to_owned(),
+            person_id,
+        };
+        let known = self.state().known.get(key).cloned();
+        let exists = match known {
+            Some(row) => row.is_some(),
+            None => find(db, key).await?.is_some(),
+        };
+        {
+            let mut state = self.state();
+            state.known.insert(key.clone(), Some(next));
+            if let Some(&index) = state.pending_index.get(key) {
+                // Remembered twice before the flush: the pending row takes the new content.
+                let row = &mut state.pending[index];
+                row.entity_type = Set(entity_type.to_owned());
+                row.entity_id = Set(entity_id);
+                row.person_id = Set(person_id);
+                row.content_hash = Set(content_hash.to_owned());
+                row.run_id = Set(run_id);
+                row.applied_at = Set(now);
+                return Ok(());
+            }
+        }
+        if exists {
+            source_record::Entity::update_many()
+                .col_expr(source_record::Column::EntityType, Expr::value(entity_type))
+                .col_expr(source_record::Column::EntityId, Expr::value(entity_id))
+                .col_expr(source_record::Column::PersonId, Expr::value(person_id))
+                .col_expr(
+                    source_record::Column::ContentHash,
+                    Expr::value(content_hash),
+                )
+                .col_expr(source_record::Column::RunId, Expr::value(run_id))
+                .col_expr(source_record::Column::AppliedAt, Expr::value(now))
+                .filter(source_record::Column::RecordKind.eq(key.kind.as_str()))
+                .filter(source_record::Column::SourceSystem.eq(key.source.system.as_str()))
+                .filter(source_record::Column::SourceId.eq(key.source.id.as_str()))
+                .exec(db)
+                .await?;
+            return Ok(());
+        }
+        let row = source_record::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            record_kind: Set(key.kind.clone()),
+            source_system: Set(key.source.system.clone()),
+            source_id: Set(key.source.id.clone()),
+            entity_type: Set(entity_type.to_owned()),
+            entity_id: Set(entity_id),
+            person_id: Set(person_id),
+            content_hash: Set(content_hash.to_owned()),
+            run_id: Set(run_id),
+            applied_at: Set(now),
+        };
+        if self.defer {
+            let mut state = self.state();
+            let index = state.pending.len();
+            state.pending.push(row);
+            state.pending_index.insert(key.clone(), index);
+        } else {
+            source_record::Entity::insert(row).exec(db).await?;
+        }
+        Ok(())
+    }
+
+    /// Inserts the rows remembered since the last flush, a few hundred per statement.
+    pub(crate) async fn flush<C: ConnectionTrait>(&self, db: &C) -> Result<(), DbErr> {
+        let pending = {
+            let mut state = self.state();
+            state.pending_index.clear();
+            std::mem::take(&mut state.pending)
+        };
+        for chunk in pending.chunks(PRELOAD_CHUNK) {
+            source_record::Entity::insert_many(chunk.to_vec())
+                .exec(db)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The familygraph person a source's person id became (via the `person` record key), if
+    /// that person record was applied before.
+    pub(crate) async fn resolve_person<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        child: &SourceRef,
+    ) -> Result<Option<Uuid>, DbErr> {
+        Ok(self
+            .lookup(db, &person_key(child))
+            .await?
+            .map(|r| r.entity_id))
+    }
+}
+
+/// The record key of the `person` record of `child`.
+pub(crate) fn person_key(child: &SourceRef) -> RecordKey {
+    RecordKey {
         kind: "person".to_owned(),
         source: child.clone(),
-    };
-    Ok(lookup(db, &key).await?.map(|r| r.entity_id))
+    }
 }
 
 #[cfg(test)]

@@ -29,7 +29,12 @@
 //!
 //! Not held by familygraph and so never written: `PersonDeathDate`,
 //! `AssessmentInternalReviewDate`, `InitialCPCtarget`, and the 2025/26
-//! `PreProceedingsandFGDM`. A child protection plan with no category of abuse cannot be
+//! `PreProceedingsandFGDM`. For the last, familygraph holds Family Group Decision Making
+//! meetings (`fgdm_meeting`: offered, response, held, at stage `PRE_PROCEEDINGS` among
+//! others), but of a family network, not of a child, and not the pre-proceedings stage
+//! itself: no letter before proceedings date (required by the element), no pre-proceedings
+//! outcome (`A`/`B`/`C`), and so no stage a meeting could be counted against. A child
+//! protection plan with no category of abuse cannot be
 //! written (the category is required) and is left out, counted in
 //! [`ExportSummary::plans_left_out`].
 //!
@@ -157,8 +162,9 @@ impl CinCensusExport {
 /// A child the year's XSD could not take (e.g. referral source `5D` in a 2022 file).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RefusedChild {
-    /// The child's `LAchildID`.
-    pub la_child_id: String,
+    /// The child's familygraph person id (never the `LAchildID`: refusals are printed and
+    /// logged, and an identifier of the child's has no place there).
+    pub person_id: Uuid,
     /// Why.
     pub reason: String,
 }
@@ -272,12 +278,8 @@ where
                     summary.children_written += 1;
                     summary.episodes_written += view.cin_details.len() as u64;
                 }
-                Err(WriteError::Child {
-                    la_child_id,
-                    problem,
-                    ..
-                }) => summary.refused.push(RefusedChild {
-                    la_child_id,
+                Err(WriteError::Child { problem, .. }) => summary.refused.push(RefusedChild {
+                    person_id: *id,
                     reason: problem,
                 }),
                 Err(other) => return Err(other.into()),

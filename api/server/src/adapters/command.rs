@@ -206,7 +206,7 @@ pub async fn export(common: &CommonArgs, command: &ExportCommand) -> anyhow::Res
                 output.display()
             );
             for refused in &summary.refused {
-                println!("  refused {}: {}", refused.la_child_id, refused.reason);
+                println!("  refused person {}: {}", refused.person_id, refused.reason);
             }
             Ok(())
         }

@@ -252,6 +252,41 @@ pub async fn requeue_failed<C: ConnectionTrait>(db: &C, target: &str) -> Result<
     Ok(result.rows_affected)
 }
 
+/// The backlog of the target kind `target` belongs to ([`super::worker::target_kind`]):
+/// (pending, dead-lettered) deliveries. For `case_system`, every target but the webhooks
+/// fan-out counts (so every worker of the kind reports the same numbers); for `webhook`, each
+/// subscriber's deliveries (`webhook_delivery`) plus events the fan-out could not handle at all.
+pub async fn backlog<C: ConnectionTrait>(db: &C, target: &str) -> Result<(u64, u64), DbErr> {
+    use familygraph_store::entity::webhook_delivery;
+    use sea_orm::PaginatorTrait as _;
+    let webhooks = target == crate::webhooks::TARGET;
+    let outbox = |status: &'static str| {
+        let select =
+            outbox_delivery::Entity::find().filter(outbox_delivery::Column::Status.eq(status));
+        if webhooks {
+            select.filter(outbox_delivery::Column::Target.eq(crate::webhooks::TARGET))
+        } else {
+            select.filter(outbox_delivery::Column::Target.ne(crate::webhooks::TARGET))
+        }
+    };
+    if !webhooks {
+        let pending = outbox(STATUS_PENDING).count(db).await?;
+        let dead = outbox(STATUS_FAILED_PERMANENTLY).count(db).await?;
+        return Ok((pending, dead));
+    }
+    let subscriber = |status: &'static str| {
+        webhook_delivery::Entity::find().filter(webhook_delivery::Column::Status.eq(status))
+    };
+    let pending = subscriber(webhook_delivery::STATUS_PENDING)
+        .count(db)
+        .await?;
+    let dead = subscriber(webhook_delivery::STATUS_FAILED)
+        .count(db)
+        .await?
+        + outbox(STATUS_FAILED_PERMANENTLY).count(db).await?;
+    Ok((pending, dead))
+}
+
 /// `error` cut to [`MAX_ERROR_CHARS`].
 fn cut(error: &str) -> String {
     match error.char_indices().nth(MAX_ERROR_CHARS) {

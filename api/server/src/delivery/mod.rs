@@ -56,6 +56,7 @@
 
 pub mod backoff;
 pub mod case_system;
+pub mod command;
 pub mod ledger;
 pub mod settings;
 pub mod worker;

@@ -7,11 +7,13 @@ use familygraph_store::entity::{outbox_delivery, outbox_event};
 use familygraph_store::lease;
 use sea_orm::{DatabaseConnection, EntityTrait};
 use tokio::sync::watch;
+use tracing::Instrument as _;
 use uuid::Uuid;
 
 use super::backoff::Backoff;
 use super::ledger::{self, Attempt};
 use super::{BuildError, DeliveryTarget};
+use crate::telemetry::metrics;
 
 /// How far back (behind the newest event a target has taken on) each scan looks again for
 /// events: a transaction that committed late with an older id is still taken on.
@@ -73,8 +75,15 @@ pub async fn run(
     let name = lease_name(&target.name);
     let mut held: Option<Held> = None;
     let mut after: Option<Uuid> = None;
+    let mut counted: Option<Instant> = None;
     tracing::info!(target = %target.name, "delivery worker started");
     while !*stop.borrow() {
+        if held.is_some() && counted.is_none_or(|at| at.elapsed() >= BACKLOG_INTERVAL) {
+            counted = Some(Instant::now());
+            if let Err(error) = count_backlog(&db, &target.name).await {
+                tracing::warn!(target = %target.name, %error, "counting the delivery backlog failed");
+            }
+        }
         let busy = match round(
             &db, &target, &settings, &holder, &name, &mut held, &mut after, &stop,
         )
@@ -211,12 +220,22 @@ async fn deliver(
         Err(BuildError::Unbuildable(reason)) => {
             let attempt = Attempt::Failed { error: reason };
             dead_letter(target, row, &attempt);
+            record_metrics(target, &event, &attempt);
             ledger::record(db, row, &attempt).await?;
             return Ok(());
         }
     };
     let key = target.idempotency_key(row.outbox_event_id);
-    let attempt = attempt(target, settings, &built, &key, row).await;
+    // Each attempt is a span, so the adapter's requests carry its `traceparent`.
+    let span = tracing::info_span!(
+        "delivery.attempt",
+        familygraph.delivery.target_kind = target_kind(&target.name),
+        otel.kind = "client"
+    );
+    let attempt = attempt(target, settings, &built, &key, row)
+        .instrument(span)
+        .await;
+    record_metrics(target, &event, &attempt);
     match &attempt {
         Attempt::Delivered { duplicate, .. } => tracing::info!(
             target = %target.name,
@@ -283,6 +302,49 @@ async fn attempt(
             }
         }
     }
+}
+
+/// The target kind metrics label a target's deliveries with: `webhook` for the webhooks
+/// fan-out target, `case_system` for every other.
+pub fn target_kind(target: &str) -> &'static str {
+    if target == crate::webhooks::TARGET {
+        "webhook"
+    } else {
+        "case_system"
+    }
+}
+
+/// Counts an attempt (and the latency of a delivery). The webhooks fan-out counts each
+/// subscriber's attempts itself, so only its dead letters (an event it could not handle at
+/// all) are counted here.
+fn record_metrics(target: &DeliveryTarget, event: &outbox_event::Model, attempt: &Attempt) {
+    let kind = target_kind(&target.name);
+    let outcome = match attempt {
+        Attempt::Delivered { .. } => "succeeded",
+        Attempt::Retry { .. } => "failed",
+        Attempt::Failed { .. } => "dead_lettered",
+    };
+    if kind == "webhook" && outcome != "dead_lettered" {
+        return;
+    }
+    metrics::record_delivery_attempt(kind, outcome);
+    if let Attempt::Delivered { .. } = attempt {
+        let latency = (ledger::now() - event.occurred_at).as_seconds_f64();
+        metrics::record_delivery_latency(kind, latency);
+    }
+}
+
+/// How often the delivering replica counts a target's backlog for the gauge.
+pub const BACKLOG_INTERVAL: Duration = Duration::from_secs(10);
+
+/// Sets the backlog gauge of `target` (pending and dead-lettered deliveries).
+async fn count_backlog(
+    db: &DatabaseConnection,
+    target: &str,
+) -> Result<(), familygraph_store::StoreError> {
+    let (pending, dead) = ledger::backlog(db, target).await?;
+    metrics::record_delivery_backlog(target_kind(target), pending, dead);
+    Ok(())
 }
 
 fn dead_letter(target: &DeliveryTarget, row: &outbox_delivery::Model, attempt: &Attempt) {

@@ -176,6 +176,87 @@ pub fn observe_subscriptions(listeners: familygraph_graphql::FeedListeners) {
         .build();
 }
 
+/// Bucket boundaries (seconds) of the delivery latency histogram: from a second to a day, since
+/// a delivery that waits on retries takes minutes or hours.
+pub const DELIVERY_LATENCY_BOUNDARIES: [f64; 12] = [
+    0.1, 0.5, 1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0, 10_800.0, 43_200.0, 86_400.0,
+];
+
+/// The outbound delivery instruments.
+pub struct DeliveryInstruments {
+    /// `familygraph.delivery.attempts`: target kind, outcome.
+    pub attempts: Counter<u64>,
+    /// `familygraph.delivery.latency` (s): target kind.
+    pub latency: Histogram<f64>,
+    /// `familygraph.delivery.backlog`: target kind, state.
+    pub backlog: opentelemetry::metrics::Gauge<u64>,
+}
+
+/// The delivery instruments, created on first use (after [`super::init`]).
+pub fn delivery_instruments() -> &'static DeliveryInstruments {
+    static INSTRUMENTS: OnceLock<DeliveryInstruments> = OnceLock::new();
+    INSTRUMENTS.get_or_init(|| {
+        let meter = meter();
+        DeliveryInstruments {
+            attempts: meter
+                .u64_counter("familygraph.delivery.attempts")
+                .with_description(
+                    "Outbound delivery attempts, by target kind and outcome (succeeded, failed, dead_lettered).",
+                )
+                .build(),
+            latency: meter
+                .f64_histogram("familygraph.delivery.latency")
+                .with_unit("s")
+                .with_description("Time from an outbox event to its delivery, by target kind.")
+                .with_boundaries(DELIVERY_LATENCY_BOUNDARIES.to_vec())
+                .build(),
+            backlog: meter
+                .u64_gauge("familygraph.delivery.backlog")
+                .with_description(
+                    "Deliveries pending or dead-lettered, by target kind and state, as the delivering replica last counted them.",
+                )
+                .build(),
+        }
+    })
+}
+
+/// Counts one delivery attempt: `target_kind` `case_system` or `webhook`, `outcome`
+/// `succeeded`, `failed` (to be retried) or `dead_lettered` (given up).
+pub fn record_delivery_attempt(target_kind: &'static str, outcome: &'static str) {
+    delivery_instruments().attempts.add(
+        1,
+        &[
+            KeyValue::new("familygraph.delivery.target_kind", target_kind),
+            KeyValue::new("outcome", outcome),
+        ],
+    );
+}
+
+/// Records one delivery's latency: from when its event occurred to when it was delivered.
+pub fn record_delivery_latency(target_kind: &'static str, seconds: f64) {
+    delivery_instruments().latency.record(
+        seconds.max(0.0),
+        &[KeyValue::new(
+            "familygraph.delivery.target_kind",
+            target_kind,
+        )],
+    );
+}
+
+/// Sets the backlog of `target_kind`: `pending` deliveries and `dead_letter`s.
+pub fn record_delivery_backlog(target_kind: &'static str, pending: u64, dead_letters: u64) {
+    let backlog = &delivery_instruments().backlog;
+    for (state, value) in [("pending", pending), ("dead_letter", dead_letters)] {
+        backlog.record(
+            value,
+            &[
+                KeyValue::new("familygraph.delivery.target_kind", target_kind),
+                KeyValue::new("familygraph.delivery.state", state),
+            ],
+        );
+    }
+}
+
 /// Operation names seen so far, capped at [`MAX_OPERATION_NAMES`] so that clients inventing
 /// names cannot grow the number of time series without bound.
 pub struct OperationNames {

@@ -183,6 +183,7 @@ pub fn init(settings: &Settings) -> Result<Telemetry, TelemetryError> {
         opentelemetry::global::set_text_map_propagator(
             opentelemetry_sdk::propagation::TraceContextPropagator::new(),
         );
+        propagation::install_for_adapters();
     }
     if let Some(provider) = &meter_provider {
         opentelemetry::global::set_meter_provider(provider.clone());

@@ -46,6 +46,21 @@ pub fn inject(headers: &mut reqwest::header::HeaderMap) {
     TraceContextPropagator::new().inject_context(&context, &mut OutgoingHeaders(headers));
 }
 
+/// Installs [`inject`] as the adapter SDK's header injector
+/// (`familygraph_adapter_sdk::propagation`), so every adapter's outbound request carries the
+/// current span's `traceparent`. Idempotent: a second call changes nothing.
+pub fn install_for_adapters() {
+    let _ = familygraph_adapter_sdk::propagation::install(|set| {
+        let mut headers = reqwest::header::HeaderMap::new();
+        inject(&mut headers);
+        for (name, value) in &headers {
+            if let Ok(value) = value.to_str() {
+                set(name.as_str(), value.to_owned());
+            }
+        }
+    });
+}
+
 /// `request` carrying the current span's trace context: `traced(client.get(url)).send()`.
 pub fn traced(request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
     let mut headers = reqwest::header::HeaderMap::new();

@@ -48,6 +48,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::delivery::{DeliveryTarget, EventFilter, TargetSource};
+use crate::telemetry::metrics;
 
 /// The delivery target's name: its lease is `delivery:webhooks`.
 pub const TARGET: &str = "webhooks";
@@ -287,17 +288,26 @@ impl FanOut {
         for (delivery, attempt) in pending.iter().zip(attempts) {
             let attempt = attempt?;
             match &attempt {
-                Attempt::Delivered { .. } => delivered += 1,
+                Attempt::Delivered { .. } => {
+                    delivered += 1;
+                    metrics::record_delivery_attempt("webhook", "succeeded");
+                    let latency = (Utc::now() - row.occurred_at).as_seconds_f64();
+                    metrics::record_delivery_latency("webhook", latency);
+                }
                 Attempt::Retry { error, .. } => {
                     retrying += 1;
                     last_error = Some(error.clone());
+                    metrics::record_delivery_attempt("webhook", "failed");
                 }
-                Attempt::Failed { error, .. } => tracing::warn!(
-                    subscription = %delivery.subscription_id,
-                    event_id = %row.id,
-                    %error,
-                    "webhook delivery failed permanently"
-                ),
+                Attempt::Failed { error, .. } => {
+                    metrics::record_delivery_attempt("webhook", "dead_lettered");
+                    tracing::warn!(
+                        subscription = %delivery.subscription_id,
+                        event_id = %row.id,
+                        %error,
+                        "webhook delivery failed permanently"
+                    );
+                }
                 Attempt::Withdrawn { .. } => {}
             }
             webhooks::record_attempt(&self.db, delivery, &attempt, Utc::now()).await?;

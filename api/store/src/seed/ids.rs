@@ -5,7 +5,10 @@
 //!   order rows were generated. `Uuid::now_v7()` is never used here.
 //! - NHS numbers are drawn from the `999` test range (`999 xxx xxxx`), with their modulus-11
 //!   check digit; UPNs use the local authority number `999`, which no English local authority
-//!   has, with their check letter. Neither can be a real child's.
+//!   has, with their check letter. Neither can be a real child's. The seed keeps to the first
+//!   nine tenths of the NHS test range ([`SEED_NHS_SERIALS`]); the last tenth, `999 9xx xxxx`,
+//!   belongs to test fixtures and synthetic adapter files, so a number a test makes up never
+//!   matches a seeded person by accident.
 
 use familygraph_domain::Upn;
 use rand::rngs::StdRng;
@@ -36,11 +39,22 @@ impl IdGen {
     }
 }
 
+/// The serials of the NHS numbers the seed issues (`999` followed by the serial's six
+/// digits and the check digit): `999 000 0000` to `999 899 999x`. Fixtures and synthetic
+/// adapter files take theirs from `999 9xx xxxx` (serials 900,000 to 999,999), which the seed
+/// never issues.
+pub const SEED_NHS_SERIALS: std::ops::Range<u32> = 0..900_000;
+
+/// The serials of the story family's fixed NHS numbers (`999 000 0018`, ...), at the start of
+/// [`SEED_NHS_SERIALS`]; tests name them on purpose to find the story family. The rest of the
+/// population draws from the serials after these.
+pub const STORY_NHS_SERIALS: std::ops::Range<u32> = 0..1_000;
+
 /// The NHS number `999` followed by the six digits of `serial` and the check digit, or `None`
-/// when those nine digits have no valid check digit (remainder 10) or `serial` has more than
-/// six digits.
+/// when those nine digits have no valid check digit (remainder 10) or `serial` is outside
+/// [`SEED_NHS_SERIALS`].
 pub(super) fn nhs_number(serial: u32) -> Option<String> {
-    if serial > 999_999 {
+    if !SEED_NHS_SERIALS.contains(&serial) {
         return None;
     }
     let nine = format!("999{serial:06}");
@@ -55,6 +69,20 @@ pub(super) fn nhs_number(serial: u32) -> Option<String> {
         c => c,
     };
     Some(format!("{nine}{check}"))
+}
+
+/// Whether the seed can issue `number` (digits, spaces ignored) as someone's NHS number: a
+/// valid number in the seed's part of the test range. Test fixtures check theirs against it.
+pub fn seed_may_issue_nhs_number(number: &str) -> bool {
+    let digits: String = number.chars().filter(|c| !c.is_whitespace()).collect();
+    let Some(serial) = digits
+        .strip_prefix("999")
+        .filter(|rest| rest.len() == 7)
+        .and_then(|rest| rest[..6].parse::<u32>().ok())
+    else {
+        return false;
+    };
+    nhs_number(serial).as_deref() == Some(digits.as_str())
 }
 
 /// A permanent UPN for `serial`: check letter, LA number `999`, then the nine digits of
@@ -86,19 +114,19 @@ impl Serials {
     /// Serials starting after the ranges the story family uses.
     pub(super) fn new() -> Self {
         Self {
-            nhs: 1_000,
+            nhs: STORY_NHS_SERIALS.end,
             upn: 1_000,
             temporary_upn: 1_000,
             case_system: 1_000_000,
         }
     }
 
-    /// The next unused NHS number, or `None` once the test range is used up (about 450,000
-    /// numbers with the gaps).
+    /// The next unused NHS number, or `None` once the seed's part of the test range is used up
+    /// (about 490,000 numbers with the gaps; a 100,000-child seed uses about 150,000).
     pub(super) fn nhs_number(&mut self, rng: &mut StdRng) -> Option<String> {
         loop {
             self.nhs = self.nhs.saturating_add(rng.gen_range(1..=2));
-            if self.nhs > 999_999 {
+            if self.nhs >= SEED_NHS_SERIALS.end {
                 return None;
             }
             if let Some(number) = nhs_number(self.nhs) {
@@ -144,6 +172,32 @@ mod tests {
         }
         assert!(valid > 1_700);
         assert_eq!(nhs_number(1_000_000), None);
+    }
+
+    #[test]
+    fn the_seed_keeps_out_of_the_fixtures_part_of_the_range() {
+        // The last number the seed can issue, and the first a fixture can use.
+        let last = (0..900_000).rev().find_map(nhs_number).unwrap();
+        assert!(last.starts_with("999899"), "{last}");
+        assert!(seed_may_issue_nhs_number(&last));
+        assert_eq!(nhs_number(900_000), None);
+        assert_eq!(nhs_number(999_999), None);
+        // 999 999 9999 is valid, but the fixtures' to use.
+        NhsNumber::parse("n", "9999999999").unwrap();
+        assert!(!seed_may_issue_nhs_number("999 999 9999"));
+        assert!(seed_may_issue_nhs_number("999 000 0018"));
+        // A wrong check digit is nobody's number.
+        assert!(!seed_may_issue_nhs_number("9990000019"));
+        assert!(!seed_may_issue_nhs_number("123"));
+        // The seed's serials stop before the fixtures' range however many are drawn.
+        let mut serials = Serials::new();
+        let mut rng = StdRng::seed_from_u64(1);
+        let mut count = 0;
+        while let Some(n) = serials.nhs_number(&mut rng) {
+            assert!(seed_may_issue_nhs_number(&n), "{n}");
+            count += 1;
+        }
+        assert!(count > 400_000, "{count}");
     }
 
     #[test]

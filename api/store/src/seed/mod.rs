@@ -17,7 +17,8 @@
 //!   another front-door social worker, LCPP and children-with-disabilities social worker —
 //!   about 2,600 practitioners for 100,000 children. The 300-child default adds none.
 //! - **People and casework** (all invented): [`SeedOptions::children`] children in families,
-//!   with identifiers (NHS numbers from the `999` test range, UPNs with LA number `999`),
+//!   with identifiers (NHS numbers from the `999` test range below `999 9xx xxxx`, which is
+//!   left to test fixtures; UPNs with LA number `999`),
 //!   addresses, relationships, family networks, agency links, contacts, Family Help episodes,
 //!   lead practitioners, assessments, plans, child protection and visits.
 //! - **The story family** ([`STORY_FAMILY_NAME`]): three siblings aged 13, 11 and 8 on
@@ -71,6 +72,7 @@ use sea_orm::{DatabaseConnection, DbBackend, DbErr, EntityTrait, QuerySelect, Tr
 use crate::entity::person;
 use crate::error::{StoreError, StoreResult};
 use ids::IdGen;
+pub use ids::{SEED_NHS_SERIALS, STORY_NHS_SERIALS, seed_may_issue_nhs_number};
 use people::Population;
 use rows::Rows;
 

@@ -47,14 +47,12 @@ impl<R: BufRead> CensusReader<R> {
                             Some(r.text_value(tag, at, empty, |t| t == "CIN", "CIN")?);
                     }
                     Tag::Year => {
-                        details.year =
-                            Some(r.value(tag, at, empty, parse::year, |element, value| {
-                                RejectionReason::InvalidValue {
-                                    element,
-                                    value,
-                                    expected: "a year (xs:gYear), e.g. 2022".to_owned(),
-                                }
-                            })?);
+                        details.year = Some(r.value(tag, at, empty, parse::year, |element| {
+                            RejectionReason::InvalidValue {
+                                element,
+                                expected: "a year (xs:gYear), e.g. 2022".to_owned(),
+                            }
+                        })?);
                     }
                     _ => details.reference_date = Some(r.date(tag, at, empty)?),
                 }
@@ -164,14 +162,12 @@ impl<R: BufRead> CensusReader<R> {
                     Tag::LAchildID => {
                         let id =
                             r.text_value(tag, at, empty, |t| !t.is_empty(), "a non-empty id")?;
-                        r.current_id = Some(id.clone());
                         la_child_id = Some(id);
                     }
                     Tag::UPN | Tag::FormerUPN => {
-                        let value = r.value(tag, at, empty, upn_of, |element, value| {
+                        let value = r.value(tag, at, empty, upn_of, |element| {
                             RejectionReason::InvalidValue {
                                 element,
-                                value,
                                 expected: upn_expected.to_owned(),
                             }
                         })?;
@@ -289,9 +285,7 @@ impl<R: BufRead> CensusReader<R> {
                     Tag::CINreferralDate => referral_date = Some(r.date(tag, at, empty)?),
                     Tag::ReferralSource => {
                         let source = r.code(tag, at, empty, ReferralSource::from_code)?;
-                        r.year_allows(tag, at, source.code(), |y| {
-                            y.allows_referral_source(source)
-                        })?;
+                        r.year_allows(tag, at, |y| y.allows_referral_source(source))?;
                         referral_source = Some(source);
                     }
                     Tag::PrimaryNeedCode => {
@@ -300,7 +294,7 @@ impl<R: BufRead> CensusReader<R> {
                     Tag::CINclosureDate => closure_date = Some(r.date(tag, at, empty)?),
                     Tag::ReasonForClosure => {
                         let reason = r.code(tag, at, empty, ClosureReason::from_code)?;
-                        r.year_allows(tag, at, reason.code(), |y| y.allows_closure_reason(reason))?;
+                        r.year_allows(tag, at, |y| y.allows_closure_reason(reason))?;
                         reason_for_closure = Some(reason);
                     }
                     Tag::DateOfInitialCPC => date_of_initial_cpc = Some(r.date(tag, at, empty)?),
@@ -458,17 +452,13 @@ impl<R: BufRead> CensusReader<R> {
                         latest = Some(r.code(tag, at, empty, CategoryOfAbuse::from_code)?)
                     }
                     Tag::NumberOfPreviousCPP => {
-                        previous = Some(r.value(
-                            tag,
-                            at,
-                            empty,
-                            parse::positive_integer,
-                            |element, value| RejectionReason::InvalidValue {
-                                element,
-                                value,
-                                expected: "a positive integer (xs:positiveInteger)".to_owned(),
-                            },
-                        )?);
+                        previous =
+                            Some(r.value(tag, at, empty, parse::positive_integer, |element| {
+                                RejectionReason::InvalidValue {
+                                    element,
+                                    expected: "a positive integer (xs:positiveInteger)".to_owned(),
+                                }
+                            })?);
                     }
                     _ => {
                         r.complex(Tag::Reviews, seq::REVIEWS, empty, |r, tag, at, empty| {

@@ -98,7 +98,8 @@ pub struct CensusReader<R: BufRead> {
     pending: VecDeque<Rejection>,
     state: State,
     children: u64,
-    current_id: Option<String>,
+    /// The position of the child being read, taken by its rejection.
+    current_child: Option<u64>,
 }
 
 impl<R: BufRead> CensusReader<R> {
@@ -119,7 +120,7 @@ impl<R: BufRead> CensusReader<R> {
             pending: VecDeque::new(),
             state: State::Children,
             children: 0,
-            current_id: None,
+            current_child: None,
         };
         match reader.prolog() {
             Ok(()) => Ok(reader),
@@ -159,9 +160,21 @@ impl<R: BufRead> CensusReader<R> {
         };
         Rejection {
             location,
-            la_child_id: self.current_id.take(),
+            child: self.current_child.take(),
+            path: self.path(),
             reason,
         }
+    }
+
+    /// The elements open now, as `/Message/Children/Child/...` (`?` for a name the census
+    /// does not use).
+    fn path(&self) -> String {
+        let mut path = String::new();
+        for tag in &self.open {
+            path.push('/');
+            path.push_str(tag.name());
+        }
+        path
     }
 
     fn location(&self, offset: u64) -> Location {
@@ -183,7 +196,7 @@ impl<R: BufRead> CensusReader<R> {
                             message: io.to_string(),
                         },
                         other => RejectionReason::Malformed {
-                            message: other.to_string(),
+                            message: malformed(&other),
                         },
                     };
                     return Err(Fault::Fatal(location, reason));
@@ -232,7 +245,8 @@ impl<R: BufRead> CensusReader<R> {
                         None => Err(Fault::Fatal(
                             location,
                             RejectionReason::Malformed {
-                                message: format!("unknown entity &{};", &*reference),
+                                message: "an entity reference that XML does not predefine"
+                                    .to_owned(),
                             },
                         )),
                     }
@@ -361,37 +375,33 @@ impl<R: BufRead> CensusReader<R> {
     }
 
     /// Reads a simple element and parses its trimmed text with `parse`; `None` becomes the
-    /// rejection `invalid` builds from the element name and the text.
+    /// rejection `invalid` builds from the element name (never from the text: see
+    /// [`Rejection`]).
     fn value<T>(
         &mut self,
         tag: Tag,
         at: Location,
         empty: bool,
         parse: impl FnOnce(&str) -> Option<T>,
-        invalid: impl FnOnce(String, String) -> RejectionReason,
+        invalid: impl FnOnce(String) -> RejectionReason,
     ) -> Step<T> {
         self.leaf(tag, empty)?;
-        let text = self.text.trim();
-        match parse(text) {
+        match parse(self.text.trim()) {
             Some(value) => Ok(value),
-            None => Err(Fault::Invalid(
-                at,
-                invalid(tag.name().to_owned(), text.to_owned()),
-            )),
+            None => Err(Fault::Invalid(at, invalid(tag.name().to_owned()))),
         }
     }
 
     fn date(&mut self, tag: Tag, at: Location, empty: bool) -> Step<NaiveDate> {
-        self.value(tag, at, empty, parse::date, |element, value| {
-            RejectionReason::InvalidDate { element, value }
+        self.value(tag, at, empty, parse::date, |element| {
+            RejectionReason::InvalidDate { element }
         })
     }
 
     fn yes_no(&mut self, tag: Tag, at: Location, empty: bool) -> Step<bool> {
-        self.value(tag, at, empty, parse::yes_no, |element, value| {
+        self.value(tag, at, empty, parse::yes_no, |element| {
             RejectionReason::InvalidValue {
                 element,
-                value,
                 expected: "true, false, TRUE, FALSE, 1 or 0".to_owned(),
             }
         })
@@ -405,12 +415,8 @@ impl<R: BufRead> CensusReader<R> {
         from_code: impl FnOnce(&str) -> Option<T>,
     ) -> Step<T> {
         let year = self.header_year.map(SchemaYear::year);
-        self.value(tag, at, empty, from_code, |element, value| {
-            RejectionReason::UnknownCode {
-                element,
-                value,
-                year,
-            }
+        self.value(tag, at, empty, from_code, |element| {
+            RejectionReason::UnknownCode { element, year }
         })
     }
 
@@ -427,9 +433,8 @@ impl<R: BufRead> CensusReader<R> {
             at,
             empty,
             |text| valid(text).then(|| text.to_owned()),
-            |element, value| RejectionReason::InvalidValue {
+            |element| RejectionReason::InvalidValue {
                 element,
-                value,
                 expected: expected.to_owned(),
             },
         )
@@ -466,7 +471,6 @@ impl<R: BufRead> CensusReader<R> {
         &mut self,
         tag: Tag,
         at: Location,
-        code: &str,
         listed_in: impl Fn(SchemaYear) -> bool,
     ) -> Step {
         match self.header_year {
@@ -474,7 +478,6 @@ impl<R: BufRead> CensusReader<R> {
                 at,
                 RejectionReason::UnknownCode {
                     element: tag.name().to_owned(),
-                    value: code.to_owned(),
                     year: Some(year.year()),
                 },
             )),
@@ -568,7 +571,8 @@ impl<R: BufRead> CensusReader<R> {
                     if empty {
                         self.pending.push_back(Rejection {
                             location: at,
-                            la_child_id: None,
+                            child: None,
+                            path: self.path(),
                             reason: RejectionReason::NoChildren,
                         });
                         self.state = State::Done;
@@ -579,7 +583,8 @@ impl<R: BufRead> CensusReader<R> {
                     let depth = self.open.len() - usize::from(!empty);
                     self.pending.push_back(Rejection {
                         location: at,
-                        la_child_id: None,
+                        child: None,
+                        path: self.path(),
                         reason: RejectionReason::UnexpectedElement {
                             element: self.tag_name(tag),
                             parent: "Message".to_owned(),
@@ -602,7 +607,8 @@ impl<R: BufRead> CensusReader<R> {
             if self.header_year.is_none() {
                 self.pending.push_back(Rejection {
                     location: at,
-                    la_child_id: None,
+                    child: None,
+                    path: self.path(),
                     reason: RejectionReason::UnsupportedYear { year },
                 });
             }
@@ -610,32 +616,11 @@ impl<R: BufRead> CensusReader<R> {
         self.header = header;
     }
 
-    /// Reads and discards events until only `depth` elements are open, noting the child's
-    /// `LAchildID` if it was not read yet.
+    /// Reads and discards events until only `depth` elements are open.
     fn skip_to(&mut self, depth: usize) -> Step {
-        // The fault may have come at the start tag of the LAchildID itself.
-        let mut inside_id = self.open.last() == Some(&Tag::LAchildID);
         while self.open.len() > depth {
-            let at_id = if std::mem::take(&mut inside_id) {
-                true
-            } else {
-                match self.event()? {
-                    Ev::Start(Tag::LAchildID, _) => true,
-                    Ev::Eof(at) => return Err(self.truncated(at)),
-                    _ => false,
-                }
-            };
-            if at_id && self.current_id.is_none() {
-                match self.leaf(Tag::LAchildID, false) {
-                    Ok(()) => {
-                        let id = self.text.trim();
-                        if !id.is_empty() {
-                            self.current_id = Some(id.to_owned());
-                        }
-                    }
-                    Err(Fault::Fatal(l, r)) => return Err(Fault::Fatal(l, r)),
-                    Err(Fault::Invalid(..)) => {}
-                }
+            if let Ev::Eof(at) = self.event()? {
+                return Err(self.truncated(at));
             }
             self.text.clear();
         }
@@ -717,20 +702,16 @@ impl<R: BufRead> Iterator for CensusReader<R> {
                 }
                 Ev::Start(Tag::Child, _) => {
                     self.children += 1;
-                    self.current_id = None;
+                    self.current_child = Some(self.children);
                     let depth = self.open.len() - 1;
                     match self.child() {
                         Ok(child) => {
-                            self.current_id = None;
+                            self.current_child = None;
                             return Some(Ok(child));
                         }
                         Err(Fault::Invalid(location, reason)) => {
+                            let rejection = self.rejection(Fault::Invalid(location, reason));
                             let skipped = self.skip_to(depth);
-                            let rejection = Rejection {
-                                location,
-                                la_child_id: self.current_id.take(),
-                                reason,
-                            };
                             if let Err(fault) = skipped {
                                 self.state = State::Done;
                                 let fatal = self.rejection(fault);
@@ -748,7 +729,8 @@ impl<R: BufRead> Iterator for CensusReader<R> {
                     self.children += 1;
                     return Some(Err(Rejection {
                         location: at,
-                        la_child_id: None,
+                        child: None,
+                        path: self.path(),
                         reason: RejectionReason::MissingElement {
                             element: "ChildIdentifiers".to_owned(),
                             parent: "Child".to_owned(),
@@ -768,7 +750,8 @@ impl<R: BufRead> Iterator for CensusReader<R> {
                     }
                     return Some(Err(Rejection {
                         location: at,
-                        la_child_id: None,
+                        child: None,
+                        path: self.path(),
                         reason,
                     }));
                 }
@@ -777,7 +760,8 @@ impl<R: BufRead> Iterator for CensusReader<R> {
                     if self.children == 0 {
                         self.pending.push_back(Rejection {
                             location: at,
-                            la_child_id: None,
+                            child: None,
+                            path: self.path(),
                             reason: RejectionReason::NoChildren,
                         });
                     }
@@ -792,5 +776,20 @@ impl<R: BufRead> Iterator for CensusReader<R> {
                 }
             }
         }
+    }
+}
+
+/// What is wrong with a document the XML parser refused, from its markup only: the parser's
+/// messages about escapes, encodings and attributes can quote the document's text, so those
+/// are named by kind.
+fn malformed(error: &quick_xml::Error) -> String {
+    match error {
+        quick_xml::Error::Syntax(e) => e.to_string(),
+        quick_xml::Error::IllFormed(e) => e.to_string(),
+        quick_xml::Error::InvalidAttr(_) => "an attribute is not well-formed".to_owned(),
+        quick_xml::Error::Encoding(_) => "text is not valid in the document's encoding".to_owned(),
+        quick_xml::Error::Escape(_) => "an entity or character reference is not valid".to_owned(),
+        quick_xml::Error::Namespace(_) => "a namespace prefix is not valid".to_owned(),
+        quick_xml::Error::Io(_) => "the input could not be read".to_owned(),
     }
 }

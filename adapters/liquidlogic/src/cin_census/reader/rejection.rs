@@ -1,4 +1,10 @@
-//! What the reader reports instead of a child: where, which child, and why.
+//! What the reader reports instead of a child: where, which child (by its position), and why.
+//!
+//! Rejections are shown to administrators and written to run summaries and logs, so they
+//! never carry a value read from the file: not the child's `LAchildID`, UPN or dates, not an
+//! unknown code. The location (line, column, byte), the child's position among the
+//! `<Child>` elements and the element path find the place in the file; the reason names the
+//! element and the rule it breaks.
 
 use serde::{Deserialize, Serialize};
 
@@ -6,13 +12,16 @@ use crate::cin_census::location::Location;
 
 /// A child (or the header, or the document) that could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
-#[error("{location}{}: {reason}", la_child_id.as_deref().map(|id| format!(", child {id}")).unwrap_or_default())]
+#[error("{location}{}{}: {reason}", child.map(|n| format!(", child {n}")).unwrap_or_default(), if path.is_empty() { String::new() } else { format!(" in {path}") })]
 pub struct Rejection {
     /// Where: the start tag of the offending element, or where the XML broke.
     pub location: Location,
-    /// The child's `LAchildID`, when the child got far enough to have one (`None` for the
-    /// header and for the document as a whole).
-    pub la_child_id: Option<String>,
+    /// The child's position among the `<Child>` elements (1-based) when the rejection is a
+    /// child's (`None` for the header and for the document as a whole).
+    pub child: Option<u64>,
+    /// The elements open where the fault was found, e.g.
+    /// `/Message/Children/Child/CINdetails` (empty before the root element).
+    pub path: String,
     /// Why.
     pub reason: RejectionReason,
 }
@@ -35,30 +44,24 @@ impl Rejection {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 pub enum RejectionReason {
     /// A date that is not `YYYY-MM-DD` or does not exist (`2022-02-30`).
-    #[error("<{element}> {value:?} is not a valid date (YYYY-MM-DD)")]
+    #[error("<{element}> is not a valid date (YYYY-MM-DD)")]
     InvalidDate {
         /// The element.
         element: String,
-        /// Its text.
-        value: String,
     },
     /// A code the XSD's enumeration does not list.
-    #[error("<{element}> {value:?} is not one of the codes the {} schema allows", year.map_or_else(|| "CIN census".to_owned(), |y| y.to_string()))]
+    #[error("<{element}> is not one of the codes the {} schema allows", year.map_or_else(|| "CIN census".to_owned(), |y| y.to_string()))]
     UnknownCode {
         /// The element.
         element: String,
-        /// Its text.
-        value: String,
         /// The file's collection year, when known.
         year: Option<i32>,
     },
     /// A value that breaks another XSD rule (pattern, empty text, `xs:positiveInteger`...).
-    #[error("<{element}> {value:?} is not valid: {expected}")]
+    #[error("<{element}> is not valid: {expected}")]
     InvalidValue {
         /// The element.
         element: String,
-        /// Its text.
-        value: String,
         /// What the XSD expects.
         expected: String,
     },
@@ -124,7 +127,7 @@ pub enum RejectionReason {
     /// The XML is not well-formed; reading stopped here.
     #[error("the document is not well-formed XML: {message}")]
     Malformed {
-        /// The XML parser's message.
+        /// What is wrong, from the XML parser (markup only, never the document's text).
         message: String,
     },
     /// The document ends before its elements are closed; reading stopped here.

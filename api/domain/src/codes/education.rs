@@ -1,0 +1,75 @@
+//! Codes from schools' records.
+
+use crate::code_enum::code_enum;
+
+code_enum! {
+    /// DfE reason for a suspension or permanent exclusion (school census, exclusions module;
+    /// the list in force since September 2020, with `OT` kept for earlier records). A school
+    /// may give up to three reasons for one suspension.
+    pub enum ExclusionReason {
+        PhysicalAssaultAgainstPupil = "PP" => "Physical assault against a pupil",
+        PhysicalAssaultAgainstAdult = "PA" => "Physical assault against an adult",
+        VerbalAbuseAgainstPupil = "VP" => "Verbal abuse or threatening behaviour against a pupil",
+        VerbalAbuseAgainstAdult = "VA" => "Verbal abuse or threatening behaviour against an adult",
+        OffensiveWeapon = "OW" => "Use or threat of use of an offensive weapon or prohibited item",
+        Bullying = "BU" => "Bullying",
+        RacistAbuse = "RA" => "Racist abuse",
+        SexualOrientationGenderIdentityAbuse = "LG" => "Abuse against sexual orientation or gender identity",
+        DisabilityAbuse = "DS" => "Abuse relating to disability",
+        SocialMediaOrOnlineMisuse = "MT" => "Inappropriate use of social media or online technology",
+        PublicHealthMeasures = "PH" => "Wilful and repeated transgression of protective measures in place to protect public health",
+        SexualMisconduct = "SM" => "Sexual misconduct",
+        DrugAndAlcohol = "DA" => "Drug and alcohol related",
+        Damage = "DM" => "Damage",
+        Theft = "TH" => "Theft",
+        PersistentDisruptiveBehaviour = "PD" => "Persistent disruptive behaviour",
+        Other = "OT" => "Other (records before September 2020)",
+    }
+}
+
+impl ExclusionReason {
+    /// The DfE reasons a school's free-text reason names: codes separated by commas, slashes,
+    /// semicolons or spaces (`"PP, VA"`), or a reason's label (`"Persistent disruptive
+    /// behaviour"`), letter case ignored; each reason once, in the order given. Empty when the
+    /// text names none.
+    pub fn found_in(text: &str) -> Vec<ExclusionReason> {
+        let trimmed = text.trim();
+        if let Some(by_label) = Self::ALL
+            .iter()
+            .find(|reason| reason.label().eq_ignore_ascii_case(trimmed))
+        {
+            return vec![*by_label];
+        }
+        let mut found = Vec::new();
+        for token in trimmed.split(|c: char| c == ',' || c == '/' || c == ';' || c.is_whitespace())
+        {
+            if let Some(reason) = Self::from_code(&token.trim().to_ascii_uppercase())
+                && !found.contains(&reason)
+            {
+                found.push(reason);
+            }
+        }
+        found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_are_found_by_code_or_label() {
+        assert_eq!(
+            ExclusionReason::found_in("pp, VA/pp"),
+            vec![
+                ExclusionReason::PhysicalAssaultAgainstPupil,
+                ExclusionReason::VerbalAbuseAgainstAdult
+            ]
+        );
+        assert_eq!(
+            ExclusionReason::found_in(" persistent disruptive behaviour "),
+            vec![ExclusionReason::PersistentDisruptiveBehaviour]
+        );
+        assert!(ExclusionReason::found_in("kicked a door").is_empty());
+    }
+}
