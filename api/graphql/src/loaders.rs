@@ -349,7 +349,8 @@ impl Loaders {
     }
 
     /// Notes a row of `E` the caller's request loaded itself *under this request's scope*
-    /// (`E::scope_condition` of the same scope in its statement): what it proves within the
+    /// (`E::scope_condition` of the same scope, or a condition with the same rows such as
+    /// `scope::listed_persons`, in its statement): what it proves within the
     /// reach (see [`Scoped::proves`]) spares later loads the full scope.
     pub fn loaded_under_scope<E: Scoped>(&self, row: &E::Model)
     where

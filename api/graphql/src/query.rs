@@ -165,7 +165,7 @@ impl CoreQuery {
         };
         let select = person::Entity::find()
             .filter(filter.condition())
-            .filter(person::Entity::scope_condition(&rc.scope));
+            .filter(familygraph_store::scope::listed_persons(&rc.scope));
         load_page(
             &rc.db,
             select,

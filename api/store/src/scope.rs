@@ -365,6 +365,15 @@ pub(crate) fn aggregated_over<C: ColumnTrait>(
     unless_hidden(scope, record, persons_as_set(scope, person_id))
 }
 
+/// The scope of `person` rows in the set form, for statements that scan many candidate
+/// people (the `children` list and its count, a name search): the same rows as
+/// `person::Entity::scope_condition`, but the reachable set is built once and hashed instead
+/// of probed once per candidate row (a name search matched thousands of children, and its
+/// count took seconds with per-row probes).
+pub fn listed_persons(scope: &RecordScope) -> Condition {
+    aggregated_over(scope, "Person", person::Column::Id)
+}
+
 /// Condition on a column holding a family id: the family has a child reached through a
 /// relation that reaches families — `EXISTS (SELECT 1 FROM family_member AS kin WHERE
 /// kin.family_id = <family> AND <kin.person_id is reached>)`.
