@@ -27,6 +27,11 @@ cd "$(dirname "$0")/.."
 root=$PWD
 
 database=${FG_BENCH_DATABASE:-postgres://postgres@127.0.0.1:5432/fg_bench}
+# Every client of the benchmark reaches PostgreSQL over loopback without TLS, as PostGraphile's
+# (node-postgres) does unless told otherwise; familygraph's and the floor's (sqlx) would
+# otherwise negotiate TLS with a server that offers it (`sslmode=prefer`) and pay for the
+# encryption on both sides of every statement.
+without_tls() { case "$1" in *\?*) echo "$1&sslmode=disable" ;; *) echo "$1?sslmode=disable" ;; esac; }
 duration=${FG_BENCH_DURATION:-20}
 warmup=${FG_BENCH_WARMUP:-3}
 only=${FG_BENCH_ONLY:-W1 W2 W3 W4 W5 W6}
@@ -147,7 +152,7 @@ export FAMILYGRAPH_DATA_DIR=$data_dir
 # Authorisation and audit are always on. The shared rate limit stays on (one PostgreSQL
 # statement per request, as deployed) with a ceiling the benchmark cannot reach.
 start_ns=$(date +%s%N)
-DATABASE_URL=$database FAMILYGRAPH_FORCE_DEV_ISSUER=1 FAMILYGRAPH_BIND=127.0.0.1:$fg_port \
+DATABASE_URL=$(without_tls "$database") FAMILYGRAPH_FORCE_DEV_ISSUER=1 FAMILYGRAPH_BIND=127.0.0.1:$fg_port \
   FAMILYGRAPH_RATE_LIMIT_PER_MINUTE=1000000000 RUST_LOG=warn \
   "$fg" serve >"$out/familygraph.log" 2>&1 &
 fg_pid=$!
@@ -172,7 +177,7 @@ pg_log=${FG_BENCH_PG_LOG:-$(ls -t /var/log/postgresql/postgresql-*-main.log 2>/d
 if [ -n "$pg_log" ] && [ -r "$pg_log" ]; then
   say "statements per operation (from $pg_log)"
   count_port=$((fg_port + 1))
-  DATABASE_URL="$database?options=-c%20log_statement%3Dall" FAMILYGRAPH_FORCE_DEV_ISSUER=1 \
+  DATABASE_URL=$(without_tls "$database?options=-c%20log_statement%3Dall") FAMILYGRAPH_FORCE_DEV_ISSUER=1 \
     FAMILYGRAPH_BIND=127.0.0.1:$count_port FAMILYGRAPH_RATE_LIMIT_PER_MINUTE=1000000000 RUST_LOG=warn \
     "$fg" serve >"$out/familygraph-count.log" 2>&1 &
   count_pid=$!
@@ -294,7 +299,7 @@ fi
 if wants W1; then
   fgload "W1 c1" "$sw" $w/w1_child_profile.graphql "$vars/w1.jsonl" --concurrency 1
   pgload "W1 c1" $p/w1_child_profile.graphql "$vars/w1_postgraphile.jsonl" --concurrency 1
-  "$bench" floor --label "floor W1 c1" --database-url "$database" --ids "$vars/w1_ids.txt" \
+  "$bench" floor --label "floor W1 c1" --database-url "$(without_tls "$database")" --ids "$vars/w1_ids.txt" \
     --duration "$duration" --warmup "$warmup" --out "$results"
 fi
 

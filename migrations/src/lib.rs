@@ -28,6 +28,8 @@ mod m20261206_000002_create_service_directory;
 mod m20261206_000003_create_outbox_delivery;
 mod m20261206_000004_create_school_records;
 mod m20261206_000005_create_webhooks;
+mod m20261206_000006_person_name_trigram;
+mod m20261206_000007_add_agency_link_year_group;
 
 /// The familygraph migrator: every schema migration, oldest first.
 pub struct Migrator;
@@ -55,6 +57,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000003_create_outbox_delivery::Migration),
             Box::new(m20261206_000004_create_school_records::Migration),
             Box::new(m20261206_000005_create_webhooks::Migration),
+            Box::new(m20261206_000006_person_name_trigram::Migration),
+            Box::new(m20261206_000007_add_agency_link_year_group::Migration),
         ]
     }
 }

@@ -354,22 +354,35 @@ impl TestApp {
         hardening: http::Hardening,
     ) -> Self {
         let mut server_db = familygraph_store::db::connect(&database.url).await.unwrap();
+        let mut generic_plans = familygraph_store::db::connect_generic_plans(
+            &database.url,
+            &familygraph_store::db::PoolSettings::default(),
+        )
+        .await
+        .unwrap();
         let statements = Arc::new(AtomicUsize::new(0));
-        let counter = statements.clone();
         let statement_log = Arc::new(std::sync::Mutex::new(Vec::new()));
-        let log = statement_log.clone();
-        server_db.set_metric_callback(move |info| {
-            counter.fetch_add(1, Ordering::SeqCst);
-            if let Ok(mut log) = log.lock() {
-                log.push(info.statement.sql.clone());
+        // Both pools' statements are counted, in the order they ran.
+        let count = |statements: &Arc<AtomicUsize>, log: &Arc<std::sync::Mutex<Vec<String>>>| {
+            let (counter, log) = (statements.clone(), log.clone());
+            move |info: &sea_orm::metric::Info<'_>| {
+                counter.fetch_add(1, Ordering::SeqCst);
+                if let Ok(mut log) = log.lock() {
+                    log.push(info.statement.sql.clone());
+                }
             }
-        });
+        };
+        server_db.set_metric_callback(count(&statements, &statement_log));
+        if let Some(generic) = generic_plans.as_mut() {
+            generic.set_metric_callback(count(&statements, &statement_log));
+        }
         let issuer = DevIssuer::load_or_create(keys.path()).unwrap();
         let state = AppState {
             schema: familygraph_graphql::build_schema_with(&hardening.limits),
             db: server_db,
             authenticator: Authenticator::with_dev_issuer(&issuer),
             policy: std::sync::Arc::new(familygraph_domain::Policy::builtin().unwrap()),
+            generic_plans,
         };
         let (server, address) = http::start_with(state, "127.0.0.1:0", &hardening).unwrap();
         let handle = server.handle();

@@ -18,9 +18,11 @@ mod api {
     mod information_share;
     mod intake;
     mod intake_records;
+    mod intake_run;
     mod journey;
     mod mapping_import;
     mod measures;
+    mod name_search;
     mod nhs_fixtures;
     mod pagination;
     mod partner;

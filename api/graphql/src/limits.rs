@@ -167,6 +167,16 @@ impl Limits {
         variables: &Variables,
         administrator: bool,
     ) -> Result<(), LimitBreach> {
+        self.check_tokens(query)?;
+        match async_graphql::parser::parse_query(query) {
+            Ok(document) => self.check_document(&document, variables, administrator),
+            Err(_) => Ok(()),
+        }
+    }
+
+    /// The token count of [`Limits::check`], on the text alone: run it before parsing, so that
+    /// the parser never sees an oversized document.
+    pub fn check_tokens(&self, query: &str) -> Result<(), LimitBreach> {
         let tokens = count_tokens(query, self.max_tokens);
         if tokens > self.max_tokens {
             return Err(LimitBreach::TooComplex(format!(
@@ -174,11 +184,18 @@ impl Limits {
                 self.max_tokens
             )));
         }
-        let Ok(document) = async_graphql::parser::parse_query(query) else {
-            return Ok(());
-        };
+        Ok(())
+    }
+
+    /// The checks of [`Limits::check`] after the token count, on a document already parsed.
+    pub fn check_document(
+        &self,
+        document: &ExecutableDocument,
+        variables: &Variables,
+        administrator: bool,
+    ) -> Result<(), LimitBreach> {
         let mut walk = Walk {
-            document: &document,
+            document,
             variables,
             aliases: 0,
             directives: 0,

@@ -20,9 +20,8 @@
 
 use std::any::{Any, TypeId};
 use std::collections::{HashMap, HashSet};
-use std::marker::PhantomData;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use familygraph_domain::RecordScope;
@@ -30,15 +29,21 @@ use familygraph_store::entity::involvement;
 use familygraph_store::{Reached, Scoped};
 use sea_orm::sea_query::extension::postgres::PgFunc;
 use sea_orm::sea_query::{
-    Asterisk, Expr, ExprTrait, Func, Order, PostgresQueryBuilder, Query, ValueType, WindowStatement,
+    Asterisk, Expr, ExprTrait, Func, Order, Query, ValueType, WindowStatement,
 };
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, DbBackend, DbErr, EntityTrait, Iterable,
-    ModelTrait, PrimaryKeyToColumn, QueryFilter, QueryOrder, QuerySelect, Value,
+    ModelTrait, PrimaryKeyToColumn, QueryFilter, QuerySelect, Value,
 };
 
 use crate::pagination::PageRequest;
+use serde::de::DeserializeOwned;
 use uuid::Uuid;
+
+mod fused;
+
+pub use fused::Relation;
+use fused::{Fused, Parts, RelationPart};
 
 /// Loader errors are shared between every resolver waiting on the batch.
 pub type LoadError = Arc<DbErr>;
@@ -131,10 +136,13 @@ impl Proofs {
     }
 }
 
-/// How a loader of `E` keyed by one column limits its rows: the full scope, and — when the key
-/// column is the entity's reach key — the condition that remains for proven keys.
+/// How a loader of `E` keyed by one column limits its rows: the full scope (built on first
+/// use: a request whose keys are all proven never needs it), and — when the key column is the
+/// entity's reach key — the condition that remains for proven keys.
 struct Scoping {
-    full: Condition,
+    scope: RecordScope,
+    full_of: fn(&RecordScope) -> Condition,
+    full: OnceLock<Condition>,
     when_reached: Option<(Reached, Condition)>,
     proofs: Arc<Proofs>,
 }
@@ -145,99 +153,25 @@ impl Scoping {
             .filter(|(column, _)| sea_orm::IdenStatic::as_str(column) == key)
             .map(|(_, kind)| (kind, E::condition_when_reached(scope)));
         Self {
-            full: E::scope_condition(scope),
+            scope: scope.clone(),
+            full_of: E::scope_condition,
+            full: OnceLock::new(),
             when_reached,
             proofs,
         }
+    }
+
+    /// The whole scope's condition.
+    fn full(&self) -> &Condition {
+        self.full.get_or_init(|| (self.full_of)(&self.scope))
     }
 
     /// The condition for a batch of `keys`.
     fn for_uuids(&self, keys: &[Uuid]) -> Condition {
         match &self.when_reached {
             Some((kind, reached)) if self.proofs.cover(*kind, keys) => reached.clone(),
-            _ => self.full.clone(),
+            _ => self.full().clone(),
         }
-    }
-
-    /// A key telling apart loaders whose statements differ (rendered conditions).
-    fn identity(&self) -> String {
-        let render = |condition: &Condition| {
-            Query::select()
-                .expr(Expr::val(1))
-                .cond_where(condition.clone())
-                .to_string(PostgresQueryBuilder)
-        };
-        match &self.when_reached {
-            Some((_, reached)) => format!("{}\n{}", render(&self.full), render(reached)),
-            None => render(&self.full),
-        }
-    }
-}
-
-/// Loads records of `E` by primary key.
-pub struct ById<E> {
-    db: DatabaseConnection,
-    scoping: Scoping,
-    entity: PhantomData<fn() -> E>,
-}
-
-impl<E> Loader<Uuid> for ById<E>
-where
-    E: EntityTrait + Scoped,
-    E::Model: Clone + Send + Sync + 'static,
-{
-    type Value = E::Model;
-    type Error = LoadError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, E::Model>, LoadError> {
-        record_batch("by_id", keys.len());
-        let key = primary_column::<E>()?;
-        let rows = E::find()
-            .filter(key_in(self.db.get_database_backend(), key, keys))
-            .filter(self.scoping.for_uuids(keys))
-            .all(&self.db)
-            .await?;
-        self.scoping.proofs.note::<E>(&rows);
-        Ok(rows
-            .into_iter()
-            .filter_map(|row| uuid_of(row.get(key)).map(|id| (id, row)))
-            .collect())
-    }
-}
-
-/// Loads every record of `E` whose `column` holds one of the keys (a has-many relation), in
-/// primary-key order (UUIDv7: creation order).
-pub struct HasMany<E: EntityTrait> {
-    db: DatabaseConnection,
-    scoping: Scoping,
-    column: E::Column,
-}
-
-impl<E> Loader<Uuid> for HasMany<E>
-where
-    E: EntityTrait + Scoped,
-    E::Model: Clone + Send + Sync + 'static,
-    E::Column: Send + Sync,
-{
-    type Value = Vec<E::Model>;
-    type Error = LoadError;
-
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<E::Model>>, LoadError> {
-        record_batch("has_many", keys.len());
-        let rows = E::find()
-            .filter(key_in(self.db.get_database_backend(), self.column, keys))
-            .filter(self.scoping.for_uuids(keys))
-            .order_by_asc(primary_column::<E>()?)
-            .all(&self.db)
-            .await?;
-        self.scoping.proofs.note::<E>(&rows);
-        let mut grouped: HashMap<Uuid, Vec<E::Model>> = HashMap::new();
-        for row in rows {
-            if let Some(key) = uuid_of(row.get(self.column)) {
-                grouped.entry(key).or_default().push(row);
-            }
-        }
-        Ok(grouped)
     }
 }
 
@@ -261,7 +195,7 @@ where
         record_batch("by_text", keys.len());
         let rows = E::find()
             .filter(key_in(self.db.get_database_backend(), self.column, keys))
-            .filter(self.scoping.full.clone())
+            .filter(self.scoping.full().clone())
             .all(&self.db)
             .await?;
         self.scoping.proofs.note::<E>(&rows);
@@ -295,17 +229,24 @@ fn record_batch(loader: &'static str, keys: usize) {
 
 type Registry = HashMap<(TypeId, String), Arc<dyn Any + Send + Sync>>;
 
-/// Loaders by (loader type, relation, rendered scope condition), shared by a request's loaders
-/// and its derived loaders: where both would run the same statement, they share one batch.
-type Shared = HashMap<(TypeId, String, String), Arc<dyn Any + Send + Sync>>;
+/// A relation of a request: the entity, its key column, and whether it holds many rows per key.
+type RelationKey = (TypeId, &'static str, bool);
 
-/// The request's loaders, created on first use: one per (entity, relation column), so that all
-/// resolvers of one relation share a batch.
+/// A relation's part number and the loader that batches it.
+type RelationLoader = (usize, Arc<DataLoader<Fused>>);
+
+/// The request's loaders, created on first use: one relation per (entity, key column) in the
+/// request's fused loader (see [`fused`]), so that all resolvers of one relation share a batch
+/// and all relations of one level share a statement; by-text and caseload loaders on their own.
 pub struct Loaders {
     db: DatabaseConnection,
     scope: RecordScope,
+    /// Tells this set's relations apart from its sibling's in the fused statement.
+    label: &'static str,
     registry: Mutex<Registry>,
-    shared: Arc<Mutex<Shared>>,
+    relations: Mutex<HashMap<RelationKey, RelationLoader>>,
+    parts: Parts,
+    fused: Arc<DataLoader<Fused>>,
     proofs: Arc<Proofs>,
 }
 
@@ -320,26 +261,45 @@ impl Loaders {
     /// Loaders for one request, under the caller's scope. They trust no proofs until
     /// [`Loaders::trust_proofs`] says the request writes nothing.
     pub fn new(db: DatabaseConnection, scope: RecordScope) -> Self {
+        let parts = Parts::default();
         Self {
+            fused: Fused::loader(db.clone(), Arc::clone(&parts)),
             db,
             scope,
+            label: "",
             registry: Mutex::new(HashMap::new()),
-            shared: Arc::new(Mutex::new(HashMap::new())),
+            relations: Mutex::new(HashMap::new()),
+            parts,
             proofs: Arc::new(Proofs::default()),
         }
     }
 
     /// Loaders for the same request under `scope`, which must reach the same children (the
     /// caller's scope without field classes, for derived fields): they share these loaders'
-    /// proofs, and a batch wherever the two would run the same statement.
+    /// proofs, and their relations join the same fused statements.
     pub fn sibling(&self, scope: RecordScope) -> Self {
         Self {
             db: self.db.clone(),
             scope,
+            label: "derived:",
             registry: Mutex::new(HashMap::new()),
-            shared: Arc::clone(&self.shared),
+            relations: Mutex::new(HashMap::new()),
+            parts: Arc::clone(&self.parts),
+            fused: Arc::clone(&self.fused),
             proofs: Arc::clone(&self.proofs),
         }
+    }
+
+    /// Runs the relation loads (see [`fused`]) on `generic`: PostgreSQL connections whose
+    /// sessions plan prepared statements generically. A load's statement text is fixed for a
+    /// set of relations (keys bound as one array) and its best plan hardly depends on the
+    /// parameters — index probes from the keys, and the scope's correlated probes on each row —
+    /// so one generic plan serves every execution, where PostgreSQL's default made a custom
+    /// plan at each (1–3 ms, more than running the statement). Measured on the 100,000-child
+    /// data set in `docs/benchmarks.md`. Other statements (lists, searches, aggregates, whose
+    /// best plan depends on the caller and the terms) stay on the regular connections.
+    pub fn plan_loads_on(&self, generic: DatabaseConnection) {
+        self.fused.loader().plan_loads_on(generic);
     }
 
     /// Whether loads may rely on what earlier loads of the request proved within its reach:
@@ -359,13 +319,8 @@ impl Loaders {
         self.proofs.note::<E>(std::slice::from_ref(row));
     }
 
-    /// The loader of type `L` for `relation`; `make` builds it with the rendered condition its
-    /// statements carry.
-    fn get_or_create<L>(
-        &self,
-        relation: &str,
-        make: impl FnOnce() -> (L, String),
-    ) -> Arc<DataLoader<L>>
+    /// The loader of type `L` for `relation`, made by `make` on first use.
+    fn get_or_create<L>(&self, relation: &str, make: impl FnOnce() -> L) -> Arc<DataLoader<L>>
     where
         L: Send + Sync + 'static,
     {
@@ -376,20 +331,10 @@ impl Loaders {
         {
             return loader;
         }
-        let (made, identity) = make();
-        let shared_key = (key.0, key.1.clone(), identity);
-        let mut shared = locked(&self.shared);
-        if let Some(existing) = shared.get(&shared_key)
-            && let Ok(loader) = Arc::clone(existing).downcast::<DataLoader<L>>()
-        {
-            registry.insert(key, loader.clone());
-            return loader;
-        }
         // The batch runs in its own task, inside the span of the resolver that started it.
-        let loader = Arc::new(DataLoader::new(made, |batch| {
+        let loader = Arc::new(DataLoader::new(make(), |batch| {
             tokio::spawn(tracing::Instrument::in_current_span(batch))
         }));
-        shared.insert(shared_key, loader.clone());
         registry.insert(key, loader.clone());
         loader
     }
@@ -398,44 +343,70 @@ impl Loaders {
         Scoping::new::<E>(&self.scope, key, Arc::clone(&self.proofs))
     }
 
-    /// The loader of `E` by primary key.
-    pub fn by_id<E>(&self) -> Arc<DataLoader<ById<E>>>
+    /// The fused loader's relation of `E` by `column` (`many`: every row per key), registered
+    /// on first use.
+    fn relation<E, V>(&self, column: E::Column, many: bool) -> Relation<V>
     where
         E: EntityTrait + Scoped,
-        E::Model: Clone + Send + Sync + 'static,
+        E::Model: DeserializeOwned + Send + Sync + 'static,
+        E::Column: Send + Sync,
+        V: Clone + Send + Sync + 'static,
     {
-        self.get_or_create("id", || {
-            let key = primary_column::<E>()
-                .map(|column| sea_orm::IdenStatic::as_str(&column))
-                .unwrap_or_default();
-            let scoping = self.scoping::<E>(key);
-            let identity = scoping.identity();
-            let loader = ById {
-                db: self.db.clone(),
-                scoping,
-                entity: PhantomData,
-            };
-            (loader, identity)
-        })
+        let name = column_name(&column);
+        let mut relations = locked(&self.relations);
+        let (part, loader) = relations
+            .entry((TypeId::of::<E>(), name, many))
+            .or_insert_with(|| {
+                let part = RelationPart::<E>::new(
+                    format!(
+                        "{}{}.{name}.{}",
+                        self.label,
+                        E::default().table_name(),
+                        if many { "many" } else { "one" }
+                    ),
+                    self.scoping::<E>(name),
+                    column,
+                    many,
+                );
+                let mut parts = match self.parts.write() {
+                    Ok(parts) => parts,
+                    Err(poisoned) => poisoned.into_inner(),
+                };
+                parts.push(Arc::new(part));
+                // On SQLite each relation batches on its own, as its statements run apart
+                // anyway: one batch window per relation keeps a level's keys of that relation
+                // together where one shared window would split them across batches.
+                let loader = match self.db.get_database_backend() {
+                    DbBackend::Postgres => Arc::clone(&self.fused),
+                    _ => Fused::loader(self.db.clone(), Arc::clone(&self.parts)),
+                };
+                (parts.len() - 1, loader)
+            });
+        Relation::new(Arc::clone(loader), *part)
     }
 
-    /// The loader of `E` grouped by `column`.
-    pub fn has_many<E>(&self, column: E::Column) -> Arc<DataLoader<HasMany<E>>>
+    /// The records of `E` by primary key.
+    pub fn by_id<E>(&self) -> Relation<E::Model>
     where
         E: EntityTrait + Scoped,
-        E::Model: Clone + Send + Sync + 'static,
+        E::Model: DeserializeOwned + Clone + Send + Sync + 'static,
         E::Column: Send + Sync,
     {
-        self.get_or_create(column_name(&column), || {
-            let scoping = self.scoping::<E>(column_name(&column));
-            let identity = scoping.identity();
-            let loader = HasMany {
-                db: self.db.clone(),
-                scoping,
-                column,
-            };
-            (loader, identity)
-        })
+        match primary_column::<E>() {
+            Ok(column) => self.relation::<E, E::Model>(column, false),
+            // Every entity has a primary key; without one the relation finds nothing.
+            Err(_) => Relation::new(Arc::clone(&self.fused), usize::MAX),
+        }
+    }
+
+    /// The records of `E` grouped by `column`, in primary-key order.
+    pub fn has_many<E>(&self, column: E::Column) -> Relation<Vec<E::Model>>
+    where
+        E: EntityTrait + Scoped,
+        E::Model: DeserializeOwned + Clone + Send + Sync + 'static,
+        E::Column: Send + Sync,
+    {
+        self.relation::<E, Vec<E::Model>>(column, true)
     }
 
     /// The loader of `E` by the unique text `column`.
@@ -445,15 +416,10 @@ impl Loaders {
         E::Model: Clone + Send + Sync + 'static,
         E::Column: Send + Sync,
     {
-        self.get_or_create(column_name(&column), || {
-            let scoping = self.scoping::<E>(column_name(&column));
-            let identity = scoping.identity();
-            let loader = ByText {
-                db: self.db.clone(),
-                scoping,
-                column,
-            };
-            (loader, identity)
+        self.get_or_create(column_name(&column), || ByText {
+            db: self.db.clone(),
+            scoping: self.scoping::<E>(column_name(&column)),
+            column,
         })
     }
 }
@@ -574,26 +540,22 @@ impl Loaders {
     /// Counts of each team's open allocations (`distinct_children`: of the children they are for).
     pub fn caseload_count(&self, distinct_children: bool) -> Arc<DataLoader<CaseloadCount>> {
         self.get_or_create(&format!("caseload_count:{distinct_children}"), || {
-            let loader = CaseloadCount {
+            CaseloadCount {
                 db: self.db.clone(),
                 scope: self.scope.clone(),
                 distinct_children,
-            };
-            (loader, format!("{:?}", self.scope))
+            }
         })
     }
 
     /// Pages of each team's open allocations; one loader per page request.
     pub fn caseload_page(&self, page: PageRequest) -> Arc<DataLoader<CaseloadPage>> {
         let key = format!("caseload_page:{}:{:?}", page.first, page.after);
-        self.get_or_create(&key, || {
-            let loader = CaseloadPage {
-                db: self.db.clone(),
-                scope: self.scope.clone(),
-                page,
-                proofs: Arc::clone(&self.proofs),
-            };
-            (loader, format!("{:?}", self.scope))
+        self.get_or_create(&key, || CaseloadPage {
+            db: self.db.clone(),
+            scope: self.scope.clone(),
+            page,
+            proofs: Arc::clone(&self.proofs),
         })
     }
 }

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
-use async_graphql::parser::types::OperationType;
+use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use async_graphql::{BatchRequest, ServerError, Value};
 use familygraph_domain::Role;
 use familygraph_graphql::error::ErrorCode;
@@ -51,6 +51,9 @@ pub struct AppState {
     pub authenticator: Authenticator,
     /// The access policy in force.
     pub policy: Arc<familygraph_domain::Policy>,
+    /// PostgreSQL connections that plan generically, for the loaders' statements
+    /// (`familygraph_store::db::connect_generic_plans`); `None`: every statement on `db`.
+    pub generic_plans: Option<DatabaseConnection>,
 }
 
 /// Environment variable: origins allowed to call the API from a browser (comma-separated).
@@ -524,35 +527,57 @@ async fn graphql(
                 );
             }
         }
-        if req.method() == actix_web::http::Method::GET && is_mutation(&request) {
-            return respond(
-                StatusCode::METHOD_NOT_ALLOWED,
-                media_type,
-                error_body(
-                    ErrorCode::BadUserInput.as_str(),
-                    "mutations must be sent with POST",
-                ),
-            );
-        }
     }
+    // The document is parsed once, after its tokens are counted (so that the parser never sees
+    // an oversized document), and handed to the executor with what it told.
     let administrator = principal.has_role(Role::Administrator);
-    if let Err(breach) = limits.check(&request.query, &request.variables, administrator) {
+    let refuse = |breach: LimitBreach| {
         let code = match breach {
             LimitBreach::TooComplex(_) => ErrorCode::QueryTooComplex.as_str(),
             LimitBreach::IntrospectionForbidden => ErrorCode::Forbidden.as_str(),
         };
-        let status = request_error_status(media_type);
-        return respond(status, media_type, error_body(code, &breach.message()));
+        respond(
+            request_error_status(media_type),
+            media_type,
+            error_body(code, &breach.message()),
+        )
+    };
+    if let Err(breach) = limits.check_tokens(&request.query) {
+        return refuse(breach);
+    }
+    // A document that does not parse runs on, for the executor to report its syntax error.
+    let document = async_graphql::parser::parse_query(&request.query).ok();
+    let mutation = document.as_ref().is_some_and(is_mutation);
+    if req.method() == actix_web::http::Method::GET && mutation {
+        return respond(
+            StatusCode::METHOD_NOT_ALLOWED,
+            media_type,
+            error_body(
+                ErrorCode::BadUserInput.as_str(),
+                "mutations must be sent with POST",
+            ),
+        );
+    }
+    if let Some(document) = &document
+        && let Err(breach) = limits.check_document(document, &request.variables, administrator)
+    {
+        return refuse(breach);
     }
     if let (Some(guards), Some(resolved)) = (&guards, registration) {
         guards.persisted.register(resolved, &request.query);
     }
-    let operation_name = operation_name(&request);
+    let operation_name = operation_name(&request, document.as_ref());
+    if let Some(document) = document {
+        request.set_parsed_query(document);
+    }
     let context = Arc::new(
         RequestContext::new(state.db.clone(), principal, state.policy.clone())
             .with_operation(operation_name.clone())
-            .read_only(!is_mutation(&request)),
+            .read_only(!mutation),
     );
+    if let Some(generic) = &state.generic_plans {
+        context.loaders.plan_loads_on(generic.clone());
+    }
     let mut response = state.schema.execute(request.data(context.clone())).await;
     let request_failed = matches!(response.data, Value::Null)
         && !response.errors.is_empty()
@@ -659,15 +684,9 @@ fn parse_request(
 ) -> Result<async_graphql::Request, (StatusCode, String)> {
     let bad = |message: &str| (StatusCode::BAD_REQUEST, message.to_owned());
     if req.method() == actix_web::http::Method::GET {
-        let request = async_graphql::http::parse_query_string(req.query_string())
-            .map_err(|_| bad("the query string is not a GraphQL request"))?;
-        if is_mutation(&request) {
-            return Err((
-                StatusCode::METHOD_NOT_ALLOWED,
-                "mutations must be sent with POST".to_owned(),
-            ));
-        }
-        return Ok(request);
+        // (A mutation sent with GET is refused once the document is parsed.)
+        return async_graphql::http::parse_query_string(req.query_string())
+            .map_err(|_| bad("the query string is not a GraphQL request"));
     }
     let content_type = req
         .headers()
@@ -689,26 +708,26 @@ fn parse_request(
 
 /// The operation's name for the audit trail: the one the client selected, or the name of the
 /// document's only operation.
-fn operation_name(request: &async_graphql::Request) -> Option<String> {
+fn operation_name(
+    request: &async_graphql::Request,
+    document: Option<&ExecutableDocument>,
+) -> Option<String> {
     if let Some(name) = &request.operation_name {
         return Some(name.clone());
     }
-    let document = async_graphql::parser::parse_query(&request.query).ok()?;
-    let mut names = document.operations.iter().map(|(name, _)| name);
+    let mut names = document?.operations.iter().map(|(name, _)| name);
     match (names.next(), names.next()) {
         (Some(Some(name)), None) => Some(name.to_string()),
         _ => None,
     }
 }
 
-fn is_mutation(request: &async_graphql::Request) -> bool {
-    match async_graphql::parser::parse_query(&request.query) {
-        Ok(document) => document
-            .operations
-            .iter()
-            .any(|(_, op)| op.node.ty != OperationType::Query),
-        Err(_) => false,
-    }
+/// Whether any operation of the document writes (a mutation or a subscription).
+fn is_mutation(document: &ExecutableDocument) -> bool {
+    document
+        .operations
+        .iter()
+        .any(|(_, op)| op.node.ty != OperationType::Query)
 }
 
 #[cfg(test)]

@@ -289,6 +289,9 @@ async fn serve(common: &CommonArgs, args: &ServeArgs) -> anyhow::Result<()> {
         .map_err(anyhow::Error::msg)
         .context("reading the server settings")?;
     let (target, mut db) = connect_pooled(common, &settings.pool).await?;
+    let generic_plans = familygraph_store::db::connect_generic_plans(&target.url(), &settings.pool)
+        .await
+        .with_context(|| format!("connecting to {}", target.redacted()))?;
     crate::telemetry::database::instrument(&mut db);
     match settings.migrate {
         MigrateMode::Auto => familygraph_store::db::migrate(&db)
@@ -363,6 +366,7 @@ async fn serve(common: &CommonArgs, args: &ServeArgs) -> anyhow::Result<()> {
         db,
         authenticator,
         policy,
+        generic_plans,
     };
     tracing::info!(limits = ?hardening, "request limits");
     let lifecycle = Arc::new(Lifecycle::new(settings.migrate == MigrateMode::Check));

@@ -523,6 +523,7 @@ async fn the_api_accepts_provider_tokens_over_http() {
         db,
         authenticator: provider.authenticator(),
         policy: std::sync::Arc::new(familygraph_domain::Policy::builtin().unwrap()),
+        generic_plans: None,
     };
     let (server, address) = http::start(state, "127.0.0.1:0").unwrap();
     let handle = server.handle();

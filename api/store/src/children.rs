@@ -93,6 +93,15 @@ impl ChildFilter {
 
 /// An identifier match when the term is a valid identifier; otherwise a case-insensitive match
 /// on either name, or on a case-system id.
+///
+/// The name match is `lower(person.<name>) LIKE '%<term>%'`: on PostgreSQL those expressions are
+/// exactly the ones the trigram indexes of migration `m20261206_000006_person_name_trigram`
+/// cover, so the planner answers the three alternatives with one `BitmapOr` (a trigram index
+/// scan per name, and the primary key for the case-system id) instead of reading every person.
+/// The case-system id is therefore compared as `person.id = (SELECT person_id …)`, a scalar
+/// sub-select the database runs once (a case-system id belongs to one person at most:
+/// `uq_person_identifier_kind_value`); `person.id IN (SELECT …)` inside the `OR` would be a
+/// per-row filter that no index can serve, and would force a scan of `person`.
 fn search_condition(term: &str) -> Condition {
     let identifier = |kind: IdentifierKind, value: String| {
         Query::select()
@@ -128,8 +137,8 @@ fn search_condition(term: &str) -> Condition {
         .add(name_like(person::Column::GivenName))
         .add(name_like(person::Column::FamilyName))
         .add(
-            person::Column::Id
-                .in_subquery(identifier(IdentifierKind::CaseSystemId, term.to_owned())),
+            Expr::col((person::Entity, person::Column::Id))
+                .eq(identifier(IdentifierKind::CaseSystemId, term.to_owned())),
         )
 }
 

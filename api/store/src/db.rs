@@ -59,6 +59,35 @@ pub async fn connect_with(url: &str, settings: &PoolSettings) -> StoreResult<Dat
     Ok(Database::connect(options).await?)
 }
 
+/// A second pool to `url` whose sessions plan prepared statements generically
+/// (`plan_cache_mode = force_generic_plan`), for statements whose best plan hardly depends on
+/// their parameters (a relation's rows by keys bound as one array): PostgreSQL would otherwise
+/// make a custom plan at every execution, which for such statements costs more than running
+/// them. `None` on SQLite, which plans every statement anyway.
+pub async fn connect_generic_plans(
+    url: &str,
+    settings: &PoolSettings,
+) -> StoreResult<Option<DatabaseConnection>> {
+    if !url.starts_with("postgres") {
+        return Ok(None);
+    }
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .max_connections(settings.max_connections.unwrap_or(16).max(1))
+        .min_connections(1)
+        .sqlx_logging(false)
+        .map_sqlx_postgres_opts(|options| {
+            options.options([("plan_cache_mode", "force_generic_plan")])
+        });
+    if let Some(timeout) = settings.acquire_timeout {
+        options.acquire_timeout(timeout);
+    }
+    if let Some(timeout) = settings.connect_timeout {
+        options.connect_timeout(timeout);
+    }
+    Ok(Some(Database::connect(options).await?))
+}
+
 /// Begins a transaction that will write. On SQLite it takes the write lock at `BEGIN`
 /// (`BEGIN IMMEDIATE`), waiting for it under the busy timeout: a deferred transaction that
 /// reads first would fail at once with "database is locked" when another connection wrote in

@@ -7,7 +7,7 @@
 //! match no rows at all. Nothing is fetched and then dropped: a record outside the scope never
 //! leaves the database.
 
-use chrono::{Duration, Utc};
+use chrono::{Duration, NaiveDate, Utc};
 use familygraph_domain::{AgencyLinkKind, PlanKind, Reaching, RecordScope};
 use sea_orm::sea_query::{
     DynIden, Expr, ExprTrait, IntoIden, JoinType, Query, SelectStatement, UnionType,
@@ -142,7 +142,7 @@ fn reached_by(reaching: &Reaching) -> Vec<SelectStatement> {
             ],
         )],
         Reaching::ActiveChildProtection => {
-            let recent = Utc::now().date_naive() - Duration::days(30);
+            let recent = familygraph_domain::calendar::uk_today() - Duration::days(30);
             vec![
                 Query::select()
                     .column(section47_enquiry::Column::PersonId)
@@ -168,12 +168,22 @@ fn reached_by(reaching: &Reaching) -> Vec<SelectStatement> {
     }
 }
 
-/// `SELECT person_id FROM agency_link` of open links of `kinds` to the agencies `which` picks.
-/// A link is open until its end date has passed: with no end date, or one on or after today —
-/// the date in the UK (a pupil leaving on Friday is on roll all Friday, and off it from
-/// midnight UK time), bound as a value like every other date here, never the database's clock.
-fn linked_to_agency(which: impl Into<Condition>, kinds: &[AgencyLinkKind]) -> SelectStatement {
+/// The agency links current on `today` — the date in the UK, bound as a value like every other
+/// date here, never the database's clock: from the start date to the end date inclusive (a
+/// pupil admitted on Monday is on roll from Monday; one leaving on Friday is on roll all Friday,
+/// and off it from midnight UK time); with no end date, until one is recorded. The one rule for
+/// whether a link is current, for the row scope and for partners recording about a child.
+pub(crate) fn agency_link_current(today: NaiveDate) -> Expr {
+    let started_on = Expr::col((agency_link::Entity, agency_link::Column::StartedOn));
     let ended_on = Expr::col((agency_link::Entity, agency_link::Column::EndedOn));
+    started_on
+        .lte(today)
+        .and(ended_on.clone().is_null().or(ended_on.gte(today)))
+}
+
+/// `SELECT person_id FROM agency_link` of the links of `kinds` to the agencies `which` picks
+/// that are current today (see [`agency_link_current`]).
+fn linked_to_agency(which: impl Into<Condition>, kinds: &[AgencyLinkKind]) -> SelectStatement {
     Query::select()
         .column((agency_link::Entity, agency_link::Column::PersonId))
         .from(agency_link::Entity)
@@ -189,12 +199,7 @@ fn linked_to_agency(which: impl Into<Condition>, kinds: &[AgencyLinkKind]) -> Se
         .and_where(
             agency_link::Column::Kind.is_in(kinds.iter().map(|k| k.code()).collect::<Vec<_>>()),
         )
-        .and_where(
-            ended_on
-                .clone()
-                .is_null()
-                .or(ended_on.gte(familygraph_domain::calendar::uk_today())),
-        )
+        .and_where(agency_link_current(familygraph_domain::calendar::uk_today()))
         .to_owned()
 }
 

@@ -5,6 +5,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use familygraph_domain::{Principal, Role};
@@ -449,51 +451,12 @@ async fn exercise(db: DatabaseConnection) {
     assert_eq!(audit::verify(&db).await.unwrap().unchained, 1);
 }
 
-/// Runs [`exercise`] on its own task so that a failure still lets the caller clean up.
-async fn run(db: DatabaseConnection) -> Result<(), tokio::task::JoinError> {
-    tokio::spawn(exercise(db)).await
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sqlite_chain_holds_under_concurrency_and_detects_tampering() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("audit.sqlite").display()
-    );
-    let db = familygraph_store::db::connect(&url).await.unwrap();
-    if let Err(e) = run(db).await {
-        std::panic::resume_unwind(e.into_panic());
-    }
+    common::on_sqlite(exercise).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn postgres_chain_holds_under_concurrency_and_detects_tampering() {
-    let Ok(server) = std::env::var("FAMILYGRAPH_TEST_POSTGRES") else {
-        eprintln!("FAMILYGRAPH_TEST_POSTGRES not set; skipping the PostgreSQL run");
-        return;
-    };
-    let server = server.trim_end_matches('/');
-    let name = format!("fg_audit_{}", Uuid::now_v7().simple());
-    let admin = sea_orm::Database::connect(format!("{server}/postgres"))
-        .await
-        .unwrap();
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-        .await
-        .unwrap();
-
-    let db = familygraph_store::db::connect(&format!("{server}/{name}"))
-        .await
-        .unwrap();
-    let outcome = run(db.clone()).await;
-    db.close().await.unwrap();
-    admin
-        .execute_unprepared(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
-        .await
-        .unwrap();
-    admin.close().await.unwrap();
-    if let Err(e) = outcome {
-        std::panic::resume_unwind(e.into_panic());
-    }
+    common::on_postgres("fg_audit", exercise).await;
 }

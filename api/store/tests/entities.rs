@@ -360,6 +360,7 @@ async fn exercise(db: DatabaseConnection) {
             kind: "ON_ROLL".into(),
             started_on: day(2020, 9, 1),
             ended_on: Some(day(2027, 7, 20)),
+            year_group: Some("6".into()),
         }
     );
 

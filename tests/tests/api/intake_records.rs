@@ -11,19 +11,25 @@ use familygraph_adapter_sdk::{
     Located, Location, PartialDate, PersonName, PersonRecord, ProfessionalRecord, SourceRef,
     SuspensionRecord,
 };
+use familygraph_domain::calendar::uk_today;
 use familygraph_domain::{
     AssessmentFactor, CategoryOfAbuse, ClosureReason, PrimaryNeed, ReferralSource, Role, SchoolUrn,
 };
-use familygraph_intake::{ApplyCounts, Intake, RunSummary, RunTrigger};
+use familygraph_intake::{ApplyCounts, RunSummary};
 use familygraph_store::entity::{
     agency, agency_link, assessment, attendance_summary, contact, cp_conference,
     family_help_episode, involvement, plan, referral, school_suspension, section47_enquiry,
     source_record,
 };
 use familygraph_tests::TestApp;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Statement};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    Statement,
+};
 use serde_json::{Value, json};
 use uuid::Uuid;
+
+use super::intake_run::run_batches;
 
 const SYSTEM: &str = "intake-records-test";
 
@@ -50,11 +56,6 @@ fn person(id: &str, family: &str) -> CanonicalRecord {
 
 /// Applies `records` in one batch of a new run and finishes the run.
 async fn apply(app: &TestApp, records: &[CanonicalRecord]) -> (ApplyCounts, RunSummary) {
-    let intake = Intake::new(app.db.clone());
-    let run = intake
-        .start_run(SYSTEM, RunTrigger::CommandLine, "intake-records-test")
-        .await
-        .unwrap();
     let batch = Batch {
         records: records
             .iter()
@@ -69,9 +70,18 @@ async fn apply(app: &TestApp, records: &[CanonicalRecord]) -> (ApplyCounts, RunS
         done: true,
         ..Default::default()
     };
-    let counts = intake.apply_batch(run, batch).await.unwrap();
-    let summary = intake.finish_run(run, None).await.unwrap();
-    (counts, summary)
+    let summary = run_batches(&app.db, SYSTEM, "intake-records-test", [batch]).await;
+    (summary.counts, summary)
+}
+
+/// What a run did: (created, updated, unchanged, rejected).
+fn tally(counts: &ApplyCounts) -> (u64, u64, u64, u64) {
+    (
+        counts.created,
+        counts.updated,
+        counts.unchanged,
+        counts.rejected,
+    )
 }
 
 async fn text(app: &TestApp, sql: &str) -> Option<String> {
@@ -262,29 +272,11 @@ async fn case_work_is_created_then_unchanged_then_updated_and_readable_by_the_ho
 
     let (counts, summary) = apply(&app, &records).await;
     assert_eq!(summary.rejections, vec![], "{summary:?}");
-    assert_eq!(
-        (
-            counts.created,
-            counts.updated,
-            counts.unchanged,
-            counts.rejected
-        ),
-        (11, 0, 0, 0),
-        "{counts:?}"
-    );
+    assert_eq!(tally(&counts), (11, 0, 0, 0), "{counts:?}");
 
     // The same records again: nothing written.
     let (counts, _) = apply(&app, &records).await;
-    assert_eq!(
-        (
-            counts.created,
-            counts.updated,
-            counts.unchanged,
-            counts.rejected
-        ),
-        (0, 0, 11, 0),
-        "{counts:?}"
-    );
+    assert_eq!(tally(&counts), (0, 0, 11, 0), "{counts:?}");
 
     // The child's case work through the API, for a social worker of the team holding it.
     let child = became(&app, "person", "child-1").await;
@@ -403,16 +395,7 @@ async fn case_work_is_created_then_unchanged_then_updated_and_readable_by_the_ho
     }
     let (counts, summary) = apply(&app, &records).await;
     assert_eq!(summary.rejections, vec![], "{summary:?}");
-    assert_eq!(
-        (
-            counts.created,
-            counts.updated,
-            counts.unchanged,
-            counts.rejected
-        ),
-        (0, 5, 6, 0),
-        "{counts:?}"
-    );
+    assert_eq!(tally(&counts), (0, 5, 6, 0), "{counts:?}");
     let admin = app.admin_token();
     let reply = app
         .graphql(
@@ -815,6 +798,61 @@ async fn an_enrolment_puts_the_pupil_in_the_schools_scope_with_attendance_and_su
     assert_eq!(links[0].ended_on, Some(day(2025, 7, 18)));
 }
 
+/// A pupil's link to a school is on roll until its leaving date has passed (UK date): an
+/// enrolment the MIS sends again under another key joins a link whose leaving date is still
+/// ahead, and starts a new one once the old link's leaving date is past.
+#[tokio::test]
+async fn an_enrolment_joins_the_link_of_a_pupil_whose_leaving_date_is_still_ahead() {
+    let app = TestApp::start().await;
+    let today = uk_today();
+    let leaving = today + chrono::Duration::days(60);
+    let enrolment = |id: &str, started: NaiveDate, ended: Option<NaiveDate>| {
+        CanonicalRecord::Enrolment(EnrolmentRecord {
+            source: src(id),
+            person_source_id: "leaver".to_owned(),
+            school_urn: Some(SchoolUrn::parse("urn", "990779").unwrap()),
+            start_date: Some(started),
+            end_date: ended,
+            ..Default::default()
+        })
+    };
+    let (counts, summary) = apply(
+        &app,
+        &[
+            person("leaver", "Leaveworthy"),
+            enrolment("enrol-first", day(2024, 9, 4), Some(leaving)),
+        ],
+    )
+    .await;
+    assert_eq!(tally(&counts), (2, 0, 0, 0), "{summary:?}");
+    let pupil = became(&app, "person", "leaver").await;
+    let link = became(&app, "enrolment", "enrol-first").await;
+
+    // Still on roll: the same enrolment under a new key is that link.
+    let (counts, summary) = apply(
+        &app,
+        &[enrolment("enrol-again", day(2024, 9, 4), Some(leaving))],
+    )
+    .await;
+    assert_eq!(tally(&counts), (0, 1, 0, 0), "{summary:?}");
+    assert_eq!(became(&app, "enrolment", "enrol-again").await, link);
+    assert_eq!(rows_of!(app, agency_link, pupil).len(), 1);
+
+    // Once the leaving date has passed, a new enrolment is a new link.
+    let mut ended: agency_link::ActiveModel = agency_link::Entity::find_by_id(link)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .into();
+    ended.ended_on = Set(Some(today - chrono::Duration::days(1)));
+    ended.update(&app.db).await.unwrap();
+    let (counts, summary) = apply(&app, &[enrolment("enrol-back", today, None)]).await;
+    assert_eq!(tally(&counts), (1, 0, 0, 0), "{summary:?}");
+    assert_ne!(became(&app, "enrolment", "enrol-back").await, link);
+    assert_eq!(rows_of!(app, agency_link, pupil).len(), 2);
+}
+
 #[tokio::test]
 async fn records_about_people_familygraph_knows_link_to_them_without_copies() {
     let app = TestApp::start().await;
@@ -955,4 +993,71 @@ async fn imported_contacts_are_triaged_by_their_outcome_or_left_open() {
     );
     assert_eq!(triage("pending").await, (None, false));
     assert_eq!(triage("blank").await, (None, false));
+}
+
+/// A school MIS enrolment's National Curriculum year group is stored on the pupil's `ON_ROLL`
+/// link and read through GraphQL as `yearGroup`; a changed enrolment changes it; a year group
+/// that is not a census code refuses the record without repeating the value.
+#[tokio::test]
+async fn an_enrolments_year_group_is_read_through_the_api_and_updated() {
+    let app = TestApp::start().await;
+    let urn = "990782";
+    let enrolment = |year_group: &str| {
+        CanonicalRecord::Enrolment(EnrolmentRecord {
+            source: src("year-pupil"),
+            person_source_id: "year-pupil".to_owned(),
+            school_urn: Some(SchoolUrn::parse("urn", urn).unwrap()),
+            start_date: Some(day(2024, 9, 4)),
+            year_group: Some(year_group.to_owned()),
+            ..Default::default()
+        })
+    };
+    let admin = app.admin_token();
+    let year_group = |pupil: Uuid| {
+        let admin = admin.clone();
+        let app = &app;
+        async move {
+            let reply = app
+                .graphql(
+                    Some(&admin),
+                    "query($id: ID!) { node(id: $id) { ... on Person { \
+                     agencyLinks { kind yearGroup agency { urn } } } } }",
+                    json!({ "id": familygraph_graphql::global_id::encode("Person", pupil) }),
+                )
+                .await;
+            let links = reply.data()["node"]["agencyLinks"]
+                .as_array()
+                .unwrap()
+                .clone();
+            assert_eq!(links.len(), 1, "{links:?}");
+            assert_eq!(links[0]["kind"], "ON_ROLL");
+            assert_eq!(links[0]["agency"]["urn"], urn);
+            links[0]["yearGroup"].clone()
+        }
+    };
+
+    let (counts, summary) =
+        apply(&app, &[person("year-pupil", "Yearworthy"), enrolment("6")]).await;
+    assert_eq!(tally(&counts), (2, 0, 0, 0), "{summary:?}");
+    let pupil = became(&app, "person", "year-pupil").await;
+    assert_eq!(year_group(pupil).await, json!("6"));
+
+    // The pupil moves up a year: the same link, updated.
+    let (counts, summary) = apply(&app, &[enrolment("7")]).await;
+    assert_eq!(tally(&counts), (0, 1, 0, 0), "{summary:?}");
+    assert_eq!(year_group(pupil).await, json!("7"));
+    // Letter case and spaces as the MIS gives them: stored as the census code.
+    let (counts, summary) = apply(&app, &[enrolment(" r ")]).await;
+    assert_eq!(tally(&counts), (0, 1, 0, 0), "{summary:?}");
+    assert_eq!(year_group(pupil).await, json!("R"));
+
+    // Not a census code: the record is refused, the rejection names the field and not the
+    // value, and the stored year group is kept.
+    let (counts, summary) = apply(&app, &[enrolment("Yr 15b")]).await;
+    assert_eq!(tally(&counts), (0, 0, 0, 1), "{summary:?}");
+    assert_eq!(summary.rejections.len(), 1, "{summary:?}");
+    let reason = &summary.rejections[0].reason;
+    assert!(reason.starts_with("year_group: "), "{reason}");
+    assert!(!reason.contains("15b"), "{reason}");
+    assert_eq!(year_group(pupil).await, json!("R"));
 }

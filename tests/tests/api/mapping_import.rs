@@ -3,10 +3,11 @@
 //! their involvements and contacts; importing it again changes nothing.
 
 use familygraph_adapter_mapping::{MappingAdapter, MappingConfig};
-use familygraph_adapter_sdk::SourceAdapter;
-use familygraph_intake::{ApplyCounts, Intake, RunTrigger};
+use familygraph_intake::ApplyCounts;
 use familygraph_tests::TestApp;
 use serde_json::json;
+
+use super::intake_run::{import_from, rejection_lines};
 
 fn example(name: &str) -> String {
     format!(
@@ -23,28 +24,8 @@ async fn import(app: &TestApp) -> (ApplyCounts, Vec<String>) {
     );
     config.batch_size = 2;
     let adapter = MappingAdapter::new(config).unwrap();
-    let intake = Intake::new(app.db.clone());
-    let run = intake
-        .start_run("mapping", RunTrigger::CommandLine, "mapping-test")
-        .await
-        .unwrap();
-    let mut cursor = None;
-    for _ in 0..20 {
-        let batch = adapter.pull(cursor.as_ref()).await.unwrap();
-        let done = batch.done;
-        cursor = batch.next_cursor.clone();
-        intake.apply_batch(run, batch).await.unwrap();
-        if done {
-            break;
-        }
-    }
-    let summary = intake.finish_run(run, None).await.unwrap();
-    let rejections = summary
-        .rejections
-        .iter()
-        .map(|r| format!("{}: {}", r.location, r.reason))
-        .collect();
-    (summary.counts, rejections)
+    let summary = import_from(&app.db, "mapping", "mapping-test", &adapter, 20).await;
+    (summary.counts, rejection_lines(&summary))
 }
 
 #[tokio::test]

@@ -1,10 +1,16 @@
 //! Partner recording through the public API only: a school's concern becomes a front-door
 //! contact with source `SCHOOLS` and keeps its lawful basis and agency; a school cannot record
-//! about a child off its roll; a VCS group records the support it gave.
+//! about a child off its roll; a VCS group records the support it gave; a partner's link to a
+//! child counts from its start date to its end date inclusive, by the UK date.
 
-use familygraph_domain::Role;
+use chrono::{Duration, NaiveDate};
+use familygraph_domain::{Role, calendar};
+use familygraph_graphql::global_id;
+use familygraph_store::entity::agency_link;
 use familygraph_tests::{Reply, TestApp};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
+use uuid::Uuid;
 
 const RECORD_FIELDS: &str = "partnerRecord { id kind description occurredOn lawfulBasis recordedBy
         agency { id kind name urn } child { id } }
@@ -340,4 +346,125 @@ async fn a_vcs_group_records_the_support_it_gave() {
         .clone();
     assert_eq!(records.len(), 1, "{records:?}");
     assert_eq!(records[0]["agency"]["name"], name.as_str());
+}
+
+/// Sets the dates of every `kind` link between the person and the agency (global ids).
+async fn set_link_dates(
+    app: &TestApp,
+    (person, agency): (&str, &str),
+    kind: &str,
+    (started_on, ended_on): (NaiveDate, Option<NaiveDate>),
+) {
+    let uuid = |id: &str| global_id::decode("id", &id.into()).unwrap().1;
+    let links = agency_link::Entity::find()
+        .filter(agency_link::Column::PersonId.eq(uuid(person)))
+        .filter(agency_link::Column::AgencyId.eq(uuid(agency)))
+        .filter(agency_link::Column::Kind.eq(kind))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert!(!links.is_empty(), "no {kind} link of {person} to {agency}");
+    for link in links {
+        let mut active: agency_link::ActiveModel = link.into();
+        active.started_on = Set(started_on);
+        active.ended_on = Set(ended_on);
+        active.update(&app.db).await.unwrap();
+    }
+}
+
+/// The agency (global id) of the school with this URN.
+async fn school_agency(app: &TestApp, urn: &str) -> String {
+    let id: Uuid = familygraph_store::entity::agency::Entity::find()
+        .filter(familygraph_store::entity::agency::Column::Urn.eq(urn))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("the seeded school")
+        .id;
+    global_id::encode("Agency", id).0
+}
+
+/// Whether `token` may record support about `child` (else the child is unknown to it).
+async fn may_record_support(app: &TestApp, token: &str, agency: Option<&str>, child: &str) -> bool {
+    let reply = app
+        .graphql(
+            Some(token),
+            &support_mutation(),
+            json!({ "input": { "agencyId": agency, "childId": child,
+                               "description": "Came to the after-school club.",
+                               "occurredOn": today(), "lawfulBasis": "CONSENT" } }),
+        )
+        .await;
+    let payload = payload(&reply, "recordPartnerSupport");
+    match codes(payload).as_slice() {
+        [] => true,
+        [code] if code == "UNKNOWN_RECORD" => {
+            assert_eq!(
+                payload["userErrors"][0]["field"],
+                json!(["input", "childId"])
+            );
+            false
+        }
+        other => panic!("unexpected errors {other:?}: {payload}"),
+    }
+}
+
+#[tokio::test]
+async fn a_partners_link_counts_from_its_start_date_to_its_end_date_inclusive() {
+    let app = TestApp::start().await;
+    // A VCS group records through its agency link (it reaches no child in its scope)…
+    let (vcs_child, vcs_agency, name) = child_known_to_a_vcs_group(&app).await;
+    let subject = if name.starts_with("Lanternlight") {
+        "vcs-01"
+    } else {
+        "vcs-02"
+    };
+    let vcs = app.token(Role::VcsPartner, Some(subject), None);
+    // …a school through its row scope, the children on its roll.
+    let urn = "990101";
+    let pupil = child_on_roll(&app, urn)
+        .await
+        .expect("the seeded primary school has children on roll");
+    let school_id = school_agency(&app, urn).await;
+    let school = app.school_token(Role::SchoolDsl, urn);
+
+    let today = calendar::uk_today();
+    let long_ago = today - Duration::days(400);
+    for (dates, current) in [
+        ((today + Duration::days(1), None), false),
+        ((today + Duration::days(30), None), false),
+        ((today, None), true),
+        ((long_ago, None), true),
+        ((long_ago, Some(today + Duration::days(30))), true),
+        ((long_ago, Some(today)), true),
+        ((long_ago, Some(today - Duration::days(1))), false),
+        ((long_ago, Some(today - Duration::days(200))), false),
+    ] {
+        set_link_dates(&app, (&vcs_child, &vcs_agency), "KNOWN_TO", dates).await;
+        assert_eq!(
+            may_record_support(&app, &vcs, Some(&vcs_agency), &vcs_child).await,
+            current,
+            "VCS group, link {dates:?} on {today}"
+        );
+        set_link_dates(&app, (&pupil, &school_id), "ON_ROLL", dates).await;
+        assert_eq!(
+            may_record_support(&app, &school, None, &pupil).await,
+            current,
+            "school, enrolment {dates:?} on {today}"
+        );
+        // The school's reading of the pupil follows the same rule.
+        let read = app
+            .graphql(
+                Some(&school),
+                "query($id: ID!) { node(id: $id) { id } }",
+                json!({ "id": pupil }),
+            )
+            .await;
+        assert_eq!(
+            read.body["data"]["node"].is_null(),
+            !current,
+            "school reading, enrolment {dates:?} on {today}: {}",
+            read.body
+        );
+    }
 }

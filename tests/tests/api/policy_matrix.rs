@@ -240,6 +240,7 @@ async fn link(app: &TestApp, person_id: Uuid, agency_id: Uuid, kind: &str) {
         kind: Set(kind.to_owned()),
         started_on: Set(days_ago(100)),
         ended_on: Set(None),
+        year_group: Set(None),
     }
     .insert(&app.db)
     .await
@@ -400,6 +401,11 @@ const CLASS_PROBES: &[(FieldClass, &str, &str)] = &[
         FieldClass::PartnerRecordsOwn,
         "partnerRecords",
         "partnerRecords { agency { name } }",
+    ),
+    (
+        FieldClass::EducationRecords,
+        "attendance",
+        "attendance { sessionsPossible }",
     ),
     (
         FieldClass::AuditTrail,

@@ -8,7 +8,7 @@
 //! that, and a per-row query would exceed it many times over.
 
 use familygraph_domain::Role;
-use familygraph_tests::TestApp;
+use familygraph_tests::{Backend, TestApp};
 use serde_json::{Value, json};
 
 const W1_CHILD_PROFILE: &str = include_str!("../../../bench/workloads/w1_child_profile.graphql");
@@ -31,6 +31,11 @@ const W6_SCHOOL_PARTNER_VIEW: &str =
 /// child has no network, no open plan or no visits; the practitioner loader runs in up to
 /// four batches, one per depth it is reached at).
 const W1_BOUND: usize = 26;
+/// W1 on PostgreSQL, where the relations a level asks for run as one statement (the fused
+/// loader): 8 measured over every child of S1's first page — the child, one statement for
+/// each of the four levels below it, the break-glass check and the audit append — plus a
+/// margin of two for a level split across two batches on a starved CPU.
+const W1_POSTGRES_BOUND: usize = 10;
 /// W2 team caseload page: 11 measured, for 5 or 50 allocations, in N1 or S1.
 const W2_BOUND: usize = 13;
 /// W3 locality dashboard: 7 measured (aggregates only; no loaders, no audit).
@@ -178,8 +183,12 @@ async fn w1_child_profile_statements_do_not_grow_with_the_childs_record() {
         "the children differ in how much they hold"
     );
     println!("W1 smallest profile: {small_size} related rows; largest: {large_size}");
-    assert_within("W1 child profile (smallest)", small, W1_BOUND);
-    assert_within("W1 child profile (largest)", large, W1_BOUND);
+    let bound = match app.backend() {
+        Backend::Postgres => W1_POSTGRES_BOUND,
+        Backend::Sqlite => W1_BOUND,
+    };
+    assert_within("W1 child profile (smallest)", small, bound);
+    assert_within("W1 child profile (largest)", large, bound);
     let least = runs.iter().map(|(_, r)| r.statements).min().unwrap_or(0);
     let (_, most) = runs
         .iter()
@@ -190,7 +199,7 @@ async fn w1_child_profile_statements_do_not_grow_with_the_childs_record() {
         runs.len(),
         most.statements
     );
-    assert_within("W1 child profile (most statements)", most, W1_BOUND);
+    assert_within("W1 child profile (most statements)", most, bound);
     // The scope is resolved once per request: nested loads under the visible child carry only
     // the static checks, not the scope's probes again.
     let most_scoped = runs.iter().map(|(_, r)| scoped(r)).max().unwrap_or(0);

@@ -53,6 +53,34 @@ impl ExclusionReason {
     }
 }
 
+code_enum! {
+    /// A pupil's National Curriculum year group, as the DfE school census codes it (actual
+    /// National Curriculum year): early years, nursery, reception, years 1 to 14, or not
+    /// following the National Curriculum.
+    pub enum YearGroup {
+        EarlyYears1 = "E1" => "Early years, first year",
+        EarlyYears2 = "E2" => "Early years, second year",
+        Nursery1 = "N1" => "Nursery, first year",
+        Nursery2 = "N2" => "Nursery, second year",
+        Reception = "R" => "Reception",
+        Year1 = "1" => "Year 1",
+        Year2 = "2" => "Year 2",
+        Year3 = "3" => "Year 3",
+        Year4 = "4" => "Year 4",
+        Year5 = "5" => "Year 5",
+        Year6 = "6" => "Year 6",
+        Year7 = "7" => "Year 7",
+        Year8 = "8" => "Year 8",
+        Year9 = "9" => "Year 9",
+        Year10 = "10" => "Year 10",
+        Year11 = "11" => "Year 11",
+        Year12 = "12" => "Year 12",
+        Year13 = "13" => "Year 13",
+        Year14 = "14" => "Year 14",
+        NotFollowingNationalCurriculum = "X" => "Not following the National Curriculum",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,5 +99,26 @@ mod tests {
             vec![ExclusionReason::PersistentDisruptiveBehaviour]
         );
         assert!(ExclusionReason::found_in("kicked a door").is_empty());
+    }
+
+    #[test]
+    fn year_groups_are_census_codes_and_the_error_does_not_repeat_the_value() {
+        assert_eq!(
+            YearGroup::parse("year_group", " r "),
+            Ok(YearGroup::Reception)
+        );
+        assert_eq!(YearGroup::parse("year_group", "6"), Ok(YearGroup::Year6));
+        assert_eq!(
+            YearGroup::parse("year_group", "n1"),
+            Ok(YearGroup::Nursery1)
+        );
+        let Err(first) = YearGroup::parse("year_group", "15") else {
+            panic!("year 15 is not a census year group");
+        };
+        assert_eq!(first.field(), "year_group");
+        // The same words whatever the value: it is never repeated.
+        for bad in ["0", "Year 6", "06", "", "Mx Pupil"] {
+            assert_eq!(YearGroup::parse("year_group", bad), Err(first.clone()));
+        }
     }
 }

@@ -16,7 +16,7 @@ mod work;
 
 pub use characteristics::{Disability, Ethnicity, Sex, UpnUnknown};
 pub use cin::{AssessmentFactor, CategoryOfAbuse, ClosureReason, PrimaryNeed, ReferralSource};
-pub use education::ExclusionReason;
+pub use education::{ExclusionReason, YearGroup};
 pub use health::NhsNumberVerificationStatus;
 pub use network::{FgdmResponse, FgdmStage, SupportPackageKind};
 pub use organisation::{AgencyKind, AreaKind, InvolvementRole, PractitionerRole, TeamKind};

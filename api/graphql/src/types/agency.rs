@@ -2,10 +2,10 @@
 
 use async_graphql::{Context, ID, Object};
 use chrono::NaiveDate;
-use familygraph_domain::{AgencyKind, AgencyLinkKind};
+use familygraph_domain::{AgencyKind, AgencyLinkKind, YearGroup};
 use familygraph_store::entity::{agency, agency_link};
 
-use super::stored;
+use super::{stored, stored_opt};
 use crate::context::request;
 use crate::error::ApiResult;
 use crate::global_id;
@@ -55,6 +55,18 @@ impl AgencyLink {
     /// Until.
     async fn ended_on(&self) -> Option<NaiveDate> {
         self.0.ended_on
+    }
+    /// A school enrolment (`ON_ROLL`): the pupil's National Curriculum year group as the
+    /// school census codes it: `E1`, `E2` (early years), `N1`, `N2` (nursery), `R`
+    /// (reception), `1` to `14`, or `X` (not following the National Curriculum). Null when
+    /// the school has not said, and for other kinds of link.
+    async fn year_group(&self) -> ApiResult<Option<&str>> {
+        Ok(stored_opt(
+            "agency link year group",
+            self.0.year_group.as_deref(),
+            YearGroup::from_code,
+        )?
+        .map(YearGroup::code))
     }
     /// The agency.
     async fn agency(&self, ctx: &Context<'_>) -> ApiResult<Option<Agency>> {

@@ -82,7 +82,8 @@ pub enum Node {
 async fn load<E>(rc: &RequestContext, id: Uuid) -> ApiResult<Option<E::Model>>
 where
     E: EntityTrait + Scoped,
-    E::Model: Clone + Send + Sync + 'static,
+    E::Model: serde::de::DeserializeOwned + Clone + Send + Sync + 'static,
+    E::Column: Send + Sync,
 {
     Ok(rc.loaders.by_id::<E>().load_one(id).await?)
 }

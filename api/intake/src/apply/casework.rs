@@ -22,8 +22,9 @@
 use chrono::{Duration, NaiveDate, NaiveTime, Utc};
 use familygraph_adapter_sdk::{
     AssessmentKind, AssessmentRecord, CasePlanKind, CasePlanRecord, ContactRecord, EpisodeKind,
-    EpisodeRecord, InvolvementRecord, Located, ProfessionalRecord, RecordKey, SourceRef,
+    EpisodeRecord, InvolvementRecord, Located, ProfessionalRecord, SourceRef,
 };
+use familygraph_domain::calendar::uk_today;
 use familygraph_domain::workflow::UserError;
 use familygraph_domain::workflow::rules::{
     check_case_date, check_ends_after, check_follow_up_date,
@@ -44,7 +45,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::source_record::{Ledger, content_hash};
+use super::source_record::{Ledger, Step, begin_record, begin_record_in, key};
 use super::{Applied, ChildContext, RecordRejected};
 
 /// How many days before birth work about a child may start: pre-birth referrals, assessments
@@ -63,74 +64,6 @@ pub(crate) const REVIEW_NOT_RECORDED: &str =
 /// database still answers (the core checks).
 pub(crate) fn db_err(err: DbErr) -> RecordRejected {
     RecordRejected::database(&err)
-}
-
-/// What `source_record` knows of a record about to be applied.
-pub(crate) enum Prior {
-    /// Never applied (or its row is gone): insert.
-    New,
-    /// Applied with the same content: nothing to do.
-    Same(Uuid),
-    /// Applied with other content: update this row.
-    Changed(Uuid),
-}
-
-/// Looks `key` up: new, the same content, or changed. A key remembered as another table (a
-/// record that changed kind, say a section 47 enquiry now sent as a conference) is rejected:
-/// familygraph does not turn one row into another.
-pub(crate) async fn prior(
-    txn: &DatabaseTransaction,
-    ledger: &Ledger,
-    key: &RecordKey,
-    hash: &str,
-    entity_type: &str,
-) -> Result<Prior, RecordRejected> {
-    let Some(seen) = ledger.lookup(txn, key).await.map_err(db_err)? else {
-        return Ok(Prior::New);
-    };
-    if seen.entity_type != entity_type {
-        return Err(RecordRejected(format!(
-            "{key} was applied before as a {} and is now a {entity_type}; a record cannot change kind",
-            seen.entity_type
-        )));
-    }
-    Ok(if seen.content_hash == hash {
-        Prior::Same(seen.entity_id)
-    } else {
-        Prior::Changed(seen.entity_id)
-    })
-}
-
-/// Remembers what `key` became and returns what was done.
-#[allow(clippy::too_many_arguments)]
-pub(crate) async fn done(
-    txn: &DatabaseTransaction,
-    ledger: &Ledger,
-    key: &RecordKey,
-    entity_type: &str,
-    id: Uuid,
-    person_id: Option<Uuid>,
-    hash: &str,
-    run_id: Uuid,
-    updated: bool,
-) -> Result<Applied, RecordRejected> {
-    ledger
-        .remember(txn, key, entity_type, id, person_id, hash, run_id)
-        .await
-        .map_err(db_err)?;
-    Ok(if updated {
-        Applied::Updated(id)
-    } else {
-        Applied::Created(id)
-    })
-}
-
-/// The record key of a record of `kind` from `source`.
-pub(crate) fn key(kind: &str, source: &SourceRef) -> RecordKey {
-    RecordKey {
-        kind: kind.to_owned(),
-        source: source.clone(),
-    }
 }
 
 /// The first user error as a rejection: `field: message`.
@@ -173,7 +106,7 @@ pub(crate) fn check_dates(
     start: (&str, NaiveDate),
     end: Option<(&str, NaiveDate)>,
 ) -> Result<(), RecordRejected> {
-    let today = Utc::now().date_naive();
+    let today = uk_today();
     let earliest = child
         .date_of_birth
         .map(|born| born - Duration::days(PRE_BIRTH_DAYS));
@@ -403,12 +336,10 @@ pub(crate) async fn apply_contact(
     located: &Located<ContactRecord>,
 ) -> Result<Applied, RecordRejected> {
     let rec = &located.record;
-    let key = key("contact", &rec.source);
-    let hash = content_hash(rec);
-    let prior = prior(cx.txn, cx.ledger, &key, &hash, "contact").await?;
-    if let Prior::Same(id) = prior {
-        return Ok(Applied::Unchanged(id));
-    }
+    let begun = match begin_record(cx, "contact", &rec.source, rec, "contact").await? {
+        Step::Proceed(begun) => begun,
+        Step::Unchanged(applied) => return Ok(applied),
+    };
     let child = child(cx).await?;
     check_dates(&child, ("date", rec.date), None)?;
     let received_at = rec.date.and_time(NaiveTime::MIN).and_utc();
@@ -421,13 +352,7 @@ pub(crate) async fn apply_contact(
     // Decided only when the outcome names a decision: an open contact waits in the queue.
     let decided_at = decision.map(|_| received_at);
     let source = rec.contact_source.unwrap_or(ReferralSource::Unknown);
-    let existing = match prior {
-        Prior::Changed(id) => contact::Entity::find_by_id(id)
-            .one(cx.txn)
-            .await
-            .map_err(db_err)?,
-        _ => None,
-    };
+    let existing = begun.changed_row::<contact::Entity>(cx.txn).await?;
     let updated = existing.is_some();
     let id = match existing {
         Some(row) => {
@@ -467,18 +392,7 @@ pub(crate) async fn apply_contact(
             id
         }
     };
-    done(
-        cx.txn,
-        cx.ledger,
-        &key,
-        "contact",
-        id,
-        Some(cx.person_id),
-        &hash,
-        cx.run_id,
-        updated,
-    )
-    .await
+    begun.done(cx, id, updated).await
 }
 
 // ---------------------------------------------------------------------------------------
@@ -550,12 +464,10 @@ pub(crate) async fn apply_episode(
     located: &Located<EpisodeRecord>,
 ) -> Result<Applied, RecordRejected> {
     let rec = &located.record;
-    let key = key("episode", &rec.source);
-    let hash = content_hash(rec);
-    let prior = prior(cx.txn, cx.ledger, &key, &hash, "family_help_episode").await?;
-    if let Prior::Same(id) = prior {
-        return Ok(Applied::Unchanged(id));
-    }
+    let begun = match begin_record(cx, "episode", &rec.source, rec, "family_help_episode").await? {
+        Step::Proceed(begun) => begun,
+        Step::Unchanged(applied) => return Ok(applied),
+    };
     let child = child(cx).await?;
     check_dates(
         &child,
@@ -577,13 +489,9 @@ pub(crate) async fn apply_episode(
             .await
             .map_err(|e| RecordRejected(format!("the covering team could not be found: {e}")))?,
     };
-    let existing = match prior {
-        Prior::Changed(id) => family_help_episode::Entity::find_by_id(id)
-            .one(cx.txn)
-            .await
-            .map_err(db_err)?,
-        _ => None,
-    };
+    let existing = begun
+        .changed_row::<family_help_episode::Entity>(cx.txn)
+        .await?;
     let updated = existing.is_some();
     let closure = rec.closure_reason.map(|c| c.code().to_owned());
     let id = match existing {
@@ -671,18 +579,7 @@ pub(crate) async fn apply_episode(
         }
         (EpisodeKind::EarlyHelp, None) => {}
     }
-    done(
-        cx.txn,
-        cx.ledger,
-        &key,
-        "family_help_episode",
-        id,
-        Some(cx.person_id),
-        &hash,
-        cx.run_id,
-        updated,
-    )
-    .await
+    begun.done(cx, id, updated).await
 }
 
 // ---------------------------------------------------------------------------------------
@@ -726,27 +623,22 @@ pub(crate) async fn apply_assessment(
     located: &Located<AssessmentRecord>,
 ) -> Result<Applied, RecordRejected> {
     let rec = &located.record;
-    let key = key("assessment", &rec.source);
-    let hash = content_hash(rec);
     let entity_type = match rec.assessment_kind {
         AssessmentKind::ChildAndFamily => "assessment",
         AssessmentKind::Section47Enquiry => "section47_enquiry",
         AssessmentKind::InitialChildProtectionConference => "cp_conference",
     };
-    let prior = prior(cx.txn, cx.ledger, &key, &hash, entity_type).await?;
-    if let Prior::Same(id) = prior {
-        return Ok(Applied::Unchanged(id));
-    }
+    let begun = match begin_record(cx, "assessment", &rec.source, rec, entity_type).await? {
+        Step::Proceed(begun) => begun,
+        Step::Unchanged(applied) => return Ok(applied),
+    };
     let child = child(cx).await?;
     check_dates(
         &child,
         ("start_date", rec.start_date),
         rec.end_date.map(|d| ("end_date", d)),
     )?;
-    let existing_id = match prior {
-        Prior::Changed(id) => Some(id),
-        _ => None,
-    };
+    let existing_id = begun.changed();
     let (id, updated) = match rec.assessment_kind {
         AssessmentKind::ChildAndFamily => single_assessment(cx, rec, existing_id).await?,
         AssessmentKind::Section47Enquiry => section47(cx, rec, existing_id).await?,
@@ -754,18 +646,7 @@ pub(crate) async fn apply_assessment(
             conference(cx, rec, existing_id).await?
         }
     };
-    done(
-        cx.txn,
-        cx.ledger,
-        &key,
-        entity_type,
-        id,
-        Some(cx.person_id),
-        &hash,
-        cx.run_id,
-        updated,
-    )
-    .await
+    begun.done(cx, id, updated).await
 }
 
 async fn single_assessment(
@@ -952,12 +833,10 @@ pub(crate) async fn apply_case_plan(
     located: &Located<CasePlanRecord>,
 ) -> Result<Applied, RecordRejected> {
     let rec = &located.record;
-    let key = key("case_plan", &rec.source);
-    let hash = content_hash(rec);
-    let prior = prior(cx.txn, cx.ledger, &key, &hash, "plan").await?;
-    if let Prior::Same(id) = prior {
-        return Ok(Applied::Unchanged(id));
-    }
+    let begun = match begin_record(cx, "case_plan", &rec.source, rec, "plan").await? {
+        Step::Proceed(begun) => begun,
+        Step::Unchanged(applied) => return Ok(applied),
+    };
     let child = child(cx).await?;
     check_dates(
         &child,
@@ -976,7 +855,7 @@ pub(crate) async fn apply_case_plan(
             "initial_category: a child in need plan has no category of abuse".to_owned(),
         ));
     }
-    let today = Utc::now().date_naive();
+    let today = uk_today();
     for review in &rec.review_dates {
         let mut errors = check_follow_up_date("review_dates", *review, rec.start_date, today);
         if let Some(ended) = rec.end_date {
@@ -989,13 +868,7 @@ pub(crate) async fn apply_case_plan(
         .latest_category
         .or(rec.initial_category)
         .map(|c| c.code().to_owned());
-    let existing = match prior {
-        Prior::Changed(id) => plan::Entity::find_by_id(id)
-            .one(cx.txn)
-            .await
-            .map_err(db_err)?,
-        _ => None,
-    };
+    let existing = begun.changed_row::<plan::Entity>(cx.txn).await?;
     let updated = existing.is_some();
     let id = match existing {
         Some(row) => {
@@ -1032,18 +905,7 @@ pub(crate) async fn apply_case_plan(
         }
     };
     reviews(cx, id, rec).await?;
-    done(
-        cx.txn,
-        cx.ledger,
-        &key,
-        "plan",
-        id,
-        Some(cx.person_id),
-        &hash,
-        cx.run_id,
-        updated,
-    )
-    .await
+    begun.done(cx, id, updated).await
 }
 
 /// Keeps the plan's imported reviews (those with outcome [`REVIEW_NOT_RECORDED`]) to the
@@ -1143,12 +1005,10 @@ pub(crate) async fn apply_involvement(
     located: &Located<InvolvementRecord>,
 ) -> Result<Applied, RecordRejected> {
     let rec = &located.record;
-    let key = key("involvement", &rec.source);
-    let hash = content_hash(rec);
-    let prior = prior(cx.txn, cx.ledger, &key, &hash, "involvement").await?;
-    if let Prior::Same(id) = prior {
-        return Ok(Applied::Unchanged(id));
-    }
+    let begun = match begin_record(cx, "involvement", &rec.source, rec, "involvement").await? {
+        Step::Proceed(begun) => begun,
+        Step::Unchanged(applied) => return Ok(applied),
+    };
     let child = child(cx).await?;
     check_dates(
         &child,
@@ -1173,13 +1033,7 @@ pub(crate) async fn apply_involvement(
             .map_err(db_err)?
             .map(|m| m.team_id),
     };
-    let existing = match prior {
-        Prior::Changed(id) => involvement::Entity::find_by_id(id)
-            .one(cx.txn)
-            .await
-            .map_err(db_err)?,
-        _ => None,
-    };
+    let existing = begun.changed_row::<involvement::Entity>(cx.txn).await?;
     let updated = existing.is_some();
     let id = match existing {
         Some(row) => {
@@ -1215,18 +1069,7 @@ pub(crate) async fn apply_involvement(
             id
         }
     };
-    done(
-        cx.txn,
-        cx.ledger,
-        &key,
-        "involvement",
-        id,
-        Some(cx.person_id),
-        &hash,
-        cx.run_id,
-        updated,
-    )
-    .await
+    begun.done(cx, id, updated).await
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1337,13 +1180,20 @@ pub(crate) async fn apply_professional(
     located: &Located<ProfessionalRecord>,
 ) -> Result<Applied, RecordRejected> {
     let rec = &located.record;
-    let key = key("professional", &rec.source);
-    let hash = content_hash(rec);
     let ledger = Ledger::default();
-    let prior = prior(txn, &ledger, &key, &hash, "practitioner").await?;
-    if let Prior::Same(id) = prior {
-        return Ok(Applied::Unchanged(id));
-    }
+    let begun = match begin_record_in(
+        txn,
+        &ledger,
+        "professional",
+        &rec.source,
+        rec,
+        "practitioner",
+    )
+    .await?
+    {
+        Step::Proceed(begun) => begun,
+        Step::Unchanged(applied) => return Ok(applied),
+    };
     let (given, family) = match rec.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
         Some(name) => split_name(name),
         None => (String::new(), format!("Professional {}", rec.source.id)),
@@ -1355,12 +1205,12 @@ pub(crate) async fn apply_professional(
         .map(str::trim)
         .filter(|r| !r.is_empty())
         .map(str::to_owned);
-    let existing = match prior {
-        Prior::Changed(id) => practitioner::Entity::find_by_id(id)
+    let existing = match begun.changed() {
+        Some(id) => practitioner::Entity::find_by_id(id)
             .one(txn)
             .await
             .map_err(db_err)?,
-        _ => match &registration {
+        None => match &registration {
             Some(number) => practitioner::Entity::find()
                 .filter(practitioner::Column::RegistrationNumber.eq(number.as_str()))
                 .order_by_asc(practitioner::Column::Id)
@@ -1374,7 +1224,15 @@ pub(crate) async fn apply_professional(
         && row.subject.is_some()
     {
         ledger
-            .remember(txn, &key, "practitioner", row.id, None, &hash, run_id)
+            .remember(
+                txn,
+                &begun.key,
+                "practitioner",
+                row.id,
+                None,
+                &begun.hash,
+                run_id,
+            )
             .await
             .map_err(db_err)?;
         return Ok(Applied::Unchanged(row.id));
@@ -1418,7 +1276,7 @@ pub(crate) async fn apply_professional(
         .all(txn)
         .await
         .map_err(db_err)?;
-    let today = Utc::now().date_naive();
+    let today = uk_today();
     for membership in open.iter().filter(|m| Some(m.team_id) != team_id) {
         let mut active: team_membership::ActiveModel = membership.clone().into();
         active.ended_on = Set(Some(today.max(membership.started_on)));
@@ -1442,18 +1300,7 @@ pub(crate) async fn apply_professional(
         .await
         .map_err(db_err)?;
     }
-    done(
-        txn,
-        &ledger,
-        &key,
-        "practitioner",
-        id,
-        None,
-        &hash,
-        run_id,
-        updated,
-    )
-    .await
+    begun.done_in(txn, &ledger, run_id, id, None, updated).await
 }
 
 #[cfg(test)]

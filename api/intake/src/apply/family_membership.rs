@@ -6,6 +6,7 @@
 
 use chrono::Utc;
 use familygraph_adapter_sdk::{FamilyMembershipRecord, Located, RecordKey, SourceRef};
+use familygraph_domain::calendar::uk_today;
 use familygraph_store::entity::{family, family_member};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
 use uuid::Uuid;
@@ -110,7 +111,7 @@ pub(crate) async fn apply_family_membership(
                 person_id: Set(cx.person_id),
                 role: Set("CHILD".to_owned()),
                 household: Set(String::new()),
-                started_on: Set(Utc::now().date_naive()),
+                started_on: Set(uk_today()),
                 ended_on: Set(None),
             }
             .insert(cx.txn)

@@ -35,7 +35,7 @@ use familygraph_store::entity::person as person_row;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr};
 use uuid::Uuid;
 
-use self::source_record::{Ledger, person_key};
+use self::source_record::{Ledger, key, person_key};
 use crate::run::{ApplyCounts, RecordedRejection};
 use crate::{IntakeError, IntakeResult};
 
@@ -196,10 +196,6 @@ async fn dispatch_child(
 /// The `source_record` keys a child's record is (its own) or names (the episode, worker,
 /// professional or family it refers to), for [`Ledger::preload`].
 fn keys_of(record: &CanonicalRecord) -> Vec<RecordKey> {
-    let key = |kind: &str, source: &SourceRef| RecordKey {
-        kind: kind.to_owned(),
-        source: source.clone(),
-    };
     let mut keys = Vec::new();
     match record {
         CanonicalRecord::Person(r) => keys.push(key("person", &r.source)),

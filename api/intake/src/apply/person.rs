@@ -4,6 +4,7 @@
 use chrono::{Datelike, NaiveDate, Utc};
 use familygraph_adapter_sdk::{Located, PersonRecord};
 use familygraph_domain::IdentifierKind;
+use familygraph_domain::calendar::uk_today;
 use familygraph_store::entity::{address, person, person_disability, person_identifier};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DatabaseTransaction, DbErr,
@@ -204,7 +205,7 @@ pub(crate) async fn apply_person(
 fn is_child(record: &PersonRecord) -> bool {
     match record.birth_date {
         Some(born) => {
-            let today = Utc::now().date_naive();
+            let today = uk_today();
             let age = today.year() - born.year();
             age < 18 || (age == 18 && born.full().is_some_and(|d| birthday_ahead(d, today)))
         }
@@ -356,7 +357,7 @@ async fn write_details(
         }
     }
 
-    let today = Utc::now().date_naive();
+    let today = uk_today();
     let mut addresses: Vec<(String, String, String, bool)> = record
         .addresses
         .iter()

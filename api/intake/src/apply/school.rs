@@ -2,20 +2,23 @@
 //!
 //! | record | rows |
 //! |---|---|
-//! | `Enrolment` | `agency_link` of kind `ON_ROLL` to the school's agency (found by URN, created as a `SCHOOL` agency when familygraph has none): while it has no `ended_on`, the school's machine client sees the pupil (`Reaching::OnRoll`) |
+//! | `Enrolment` | `agency_link` of kind `ON_ROLL` to the school's agency (found by URN, created as a `SCHOOL` agency when familygraph has none): until its `ended_on` has passed (UK date), the school's machine client sees the pupil (`Reaching::OnRoll`) |
 //! | `Attendance` | `attendance_summary` of the pupil at the school, the persistent absence flag worked out again from the counts (DfE 10% threshold) |
 //! | `Suspension` | `school_suspension` of the pupil at the school |
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use familygraph_adapter_sdk::{AttendanceSummary, EnrolmentRecord, Located, SuspensionRecord};
+use familygraph_domain::calendar::uk_today;
 use familygraph_domain::workflow::rules::check_ends_after;
 use familygraph_domain::{AgencyKind, AgencyLinkKind, SchoolUrn};
 use familygraph_store::entity::{agency, agency_link, attendance_summary, school_suspension};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter,
+};
 use uuid::Uuid;
 
-use super::casework::{Prior, child, db_err, done, key, prior};
-use super::source_record::content_hash;
+use super::casework::{child, db_err};
+use super::source_record::{Step, begin_record};
 use super::{Applied, ChildContext, RecordRejected};
 
 /// The school's agency, by URN; created (kind `SCHOOL`, named after its URN until someone
@@ -81,38 +84,53 @@ fn sessions(field: &str, n: u32) -> Result<i32, RecordRejected> {
 }
 
 /// Applies an enrolment: the pupil on the school's roll from its start date (today when the
-/// MIS does not say) until its end date. A pupil already on that school's roll (an open
-/// `ON_ROLL` link not from this record) keeps that one link, updated.
+/// MIS does not say, by the UK date) until its end date. A pupil already on that school's roll
+/// (an `ON_ROLL` link not from this record, without a leaving date or with one not passed yet)
+/// keeps that one link, updated.
 pub(crate) async fn apply_enrolment(
     cx: &ChildContext<'_>,
     located: &Located<EnrolmentRecord>,
 ) -> Result<Applied, RecordRejected> {
     let rec = &located.record;
-    let key = key("enrolment", &rec.source);
-    let hash = content_hash(rec);
-    let prior = prior(cx.txn, cx.ledger, &key, &hash, "agency_link").await?;
-    if let Prior::Same(id) = prior {
-        return Ok(Applied::Unchanged(id));
-    }
+    let begun = match begin_record(cx, "enrolment", &rec.source, rec, "agency_link").await? {
+        Step::Proceed(begun) => begun,
+        Step::Unchanged(applied) => return Ok(applied),
+    };
     check_period(rec.start_date, ("end_date", rec.end_date))?;
     let agency_id = school(cx, rec.school_urn.as_ref()).await?;
-    let started_on = rec.start_date.unwrap_or_else(|| Utc::now().date_naive());
-    let existing = match prior {
-        Prior::Changed(id) => agency_link::Entity::find_by_id(id)
+    let today = uk_today();
+    let started_on = rec.start_date.unwrap_or(today);
+    let existing = match begun.changed() {
+        Some(id) => agency_link::Entity::find_by_id(id)
             .one(cx.txn)
             .await
             .map_err(db_err)?,
-        // The pupil already on this school's roll in familygraph: that link is the enrolment.
-        _ => agency_link::Entity::find()
+        // The pupil already on this school's roll in familygraph (no leaving date, or one not
+        // passed yet by the UK date): that link is the enrolment.
+        None => agency_link::Entity::find()
             .filter(agency_link::Column::PersonId.eq(cx.person_id))
             .filter(agency_link::Column::AgencyId.eq(agency_id))
             .filter(agency_link::Column::Kind.eq(AgencyLinkKind::OnRoll.code()))
-            .filter(agency_link::Column::EndedOn.is_null())
+            .filter(
+                Condition::any()
+                    .add(agency_link::Column::EndedOn.is_null())
+                    .add(agency_link::Column::EndedOn.gte(today)),
+            )
             .one(cx.txn)
             .await
             .map_err(db_err)?,
     };
     let updated = existing.is_some();
+    // A year group that is not a census code refuses the record; the rejection does not
+    // repeat the value.
+    let year_group = rec
+        .year_group
+        .as_deref()
+        .filter(|y| !y.trim().is_empty())
+        .map(|y| familygraph_domain::YearGroup::parse("year_group", y))
+        .transpose()
+        .map_err(|e| RecordRejected(e.to_string()))?
+        .map(|y| y.code().to_owned());
     let id = match existing {
         Some(row) => {
             let id = row.id;
@@ -122,6 +140,7 @@ pub(crate) async fn apply_enrolment(
             active.kind = Set(AgencyLinkKind::OnRoll.code().to_owned());
             active.started_on = Set(started_on);
             active.ended_on = Set(rec.end_date);
+            active.year_group = Set(year_group);
             active.update(cx.txn).await.map_err(db_err)?;
             id
         }
@@ -134,6 +153,7 @@ pub(crate) async fn apply_enrolment(
                 kind: Set(AgencyLinkKind::OnRoll.code().to_owned()),
                 started_on: Set(started_on),
                 ended_on: Set(rec.end_date),
+                year_group: Set(year_group),
             }
             .insert(cx.txn)
             .await
@@ -141,18 +161,7 @@ pub(crate) async fn apply_enrolment(
             id
         }
     };
-    done(
-        cx.txn,
-        cx.ledger,
-        &key,
-        "agency_link",
-        id,
-        Some(cx.person_id),
-        &hash,
-        cx.run_id,
-        updated,
-    )
-    .await
+    begun.done(cx, id, updated).await
 }
 
 /// Applies an attendance summary. The persistent absence flag is worked out again from the
@@ -162,12 +171,11 @@ pub(crate) async fn apply_attendance(
     located: &Located<AttendanceSummary>,
 ) -> Result<Applied, RecordRejected> {
     let rec = &located.record;
-    let key = key("attendance", &rec.source);
-    let hash = content_hash(rec);
-    let prior = prior(cx.txn, cx.ledger, &key, &hash, "attendance_summary").await?;
-    if let Prior::Same(id) = prior {
-        return Ok(Applied::Unchanged(id));
-    }
+    let begun = match begin_record(cx, "attendance", &rec.source, rec, "attendance_summary").await?
+    {
+        Step::Proceed(begun) => begun,
+        Step::Unchanged(applied) => return Ok(applied),
+    };
     check_period(rec.period_start, ("period_end", rec.period_end))?;
     let counted = u64::from(rec.sessions_attended)
         + u64::from(rec.sessions_authorised_absence)
@@ -195,13 +203,9 @@ pub(crate) async fn apply_attendance(
     );
     child(cx).await?;
     let agency_id = school(cx, rec.school_urn.as_ref()).await?;
-    let existing = match prior {
-        Prior::Changed(id) => attendance_summary::Entity::find_by_id(id)
-            .one(cx.txn)
-            .await
-            .map_err(db_err)?,
-        _ => None,
-    };
+    let existing = begun
+        .changed_row::<attendance_summary::Entity>(cx.txn)
+        .await?;
     let updated = existing.is_some();
     let mut active = match existing {
         Some(row) => row.into(),
@@ -225,18 +229,7 @@ pub(crate) async fn apply_attendance(
         active.insert(cx.txn).await
     }
     .map_err(db_err)?;
-    done(
-        cx.txn,
-        cx.ledger,
-        &key,
-        "attendance_summary",
-        saved.id,
-        Some(cx.person_id),
-        &hash,
-        cx.run_id,
-        updated,
-    )
-    .await
+    begun.done(cx, saved.id, updated).await
 }
 
 /// Applies a suspension or permanent exclusion.
@@ -245,14 +238,12 @@ pub(crate) async fn apply_suspension(
     located: &Located<SuspensionRecord>,
 ) -> Result<Applied, RecordRejected> {
     let rec = &located.record;
-    let key = key("suspension", &rec.source);
-    let hash = content_hash(rec);
-    let prior = prior(cx.txn, cx.ledger, &key, &hash, "school_suspension").await?;
-    if let Prior::Same(id) = prior {
-        return Ok(Applied::Unchanged(id));
-    }
+    let begun = match begin_record(cx, "suspension", &rec.source, rec, "school_suspension").await? {
+        Step::Proceed(begun) => begun,
+        Step::Unchanged(applied) => return Ok(applied),
+    };
     check_period(rec.start_date, ("end_date", rec.end_date))?;
-    let today = Utc::now().date_naive();
+    let today = uk_today();
     if rec
         .start_date
         .is_some_and(|start| start > today + chrono::Duration::days(366))
@@ -270,13 +261,9 @@ pub(crate) async fn apply_suspension(
         .map(str::trim)
         .filter(|r| !r.is_empty())
         .map(str::to_owned);
-    let existing = match prior {
-        Prior::Changed(id) => school_suspension::Entity::find_by_id(id)
-            .one(cx.txn)
-            .await
-            .map_err(db_err)?,
-        _ => None,
-    };
+    let existing = begun
+        .changed_row::<school_suspension::Entity>(cx.txn)
+        .await?;
     let updated = existing.is_some();
     let mut active = match existing {
         Some(row) => row.into(),
@@ -298,16 +285,5 @@ pub(crate) async fn apply_suspension(
         active.insert(cx.txn).await
     }
     .map_err(db_err)?;
-    done(
-        cx.txn,
-        cx.ledger,
-        &key,
-        "school_suspension",
-        saved.id,
-        Some(cx.person_id),
-        &hash,
-        cx.run_id,
-        updated,
-    )
-    .await
+    begun.done(cx, saved.id, updated).await
 }

@@ -24,7 +24,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::Utc;
 use familygraph_adapter_sdk::{
-    Located, RecordKey, ServiceRecord, ServiceStatus, SourceRef, TaxonomyTermRecord,
+    Located, RecordKey, ServiceRecord, ServiceStatus, TaxonomyTermRecord,
 };
 use familygraph_store::entity::{
     family_hub, lsoa, service, service_location, service_taxonomy_term, taxonomy_term,
@@ -36,7 +36,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::source_record::{self, content_hash};
+use super::source_record::{self, content_hash, key};
 use super::{Applied, RecordRejected};
 
 /// The `source_record` entity type of a service.
@@ -46,13 +46,6 @@ const TAXONOMY_TERM: &str = "taxonomy_term";
 
 fn db_err(err: DbErr) -> RecordRejected {
     RecordRejected::database(&err)
-}
-
-fn key(kind: &str, source: &SourceRef) -> RecordKey {
-    RecordKey {
-        kind: kind.to_owned(),
-        source: source.clone(),
-    }
 }
 
 /// The stored code of a service status.

@@ -9,10 +9,13 @@ use std::sync::Mutex;
 
 use sea_orm::sea_query::{Expr, SelectStatement, UnionType};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
+    PrimaryKeyTrait, QueryFilter, QueryTrait,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
+
+use super::{Applied, ChildContext, RecordRejected};
 
 /// What `source_record` remembers of an applied record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,6 +93,190 @@ pub(crate) async fn remember<C: ConnectionTrait>(
             run_id,
         )
         .await
+}
+
+/// The record key of a record of `kind` from `source`.
+pub(crate) fn key(kind: &str, source: &SourceRef) -> RecordKey {
+    RecordKey {
+        kind: kind.to_owned(),
+        source: source.clone(),
+    }
+}
+
+/// What `source_record` knows of a record about to be applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Prior {
+    /// Never applied (or its row is gone): insert.
+    New,
+    /// Applied with the same content: nothing to do.
+    Same(Uuid),
+    /// Applied with other content: update this row.
+    Changed(Uuid),
+}
+
+/// Looks `key` up: new, the same content, or changed. A key remembered as another table (a
+/// record that changed kind, say a section 47 enquiry now sent as a conference) is rejected:
+/// familygraph does not turn one row into another.
+pub(crate) async fn prior(
+    txn: &DatabaseTransaction,
+    ledger: &Ledger,
+    key: &RecordKey,
+    hash: &str,
+    entity_type: &str,
+) -> Result<Prior, RecordRejected> {
+    let Some(seen) = ledger
+        .lookup(txn, key)
+        .await
+        .map_err(|e| RecordRejected::database(&e))?
+    else {
+        return Ok(Prior::New);
+    };
+    if seen.entity_type != entity_type {
+        return Err(RecordRejected(format!(
+            "{key} was applied before as a {} and is now a {entity_type}; a record cannot change kind",
+            seen.entity_type
+        )));
+    }
+    Ok(if seen.content_hash == hash {
+        Prior::Same(seen.entity_id)
+    } else {
+        Prior::Changed(seen.entity_id)
+    })
+}
+
+/// Where applying a record starts from: see [`begin_record`].
+pub(crate) enum Step {
+    /// Applied before with the same content: nothing to do, this is the answer.
+    Unchanged(Applied),
+    /// New or changed: to be applied.
+    Proceed(Begun),
+}
+
+/// A record to be applied (new, or changed since it was last applied): its key, its content
+/// hash, the table it becomes and what `source_record` knew of it.
+pub(crate) struct Begun {
+    /// The record's key.
+    pub key: RecordKey,
+    /// The hash of the record's content.
+    pub hash: String,
+    /// The familygraph table the record becomes.
+    pub entity_type: &'static str,
+    /// What `source_record` knew of the record.
+    pub prior: Prior,
+}
+
+impl Begun {
+    /// The row the record became when it was applied before with other content: the row to
+    /// update.
+    pub(crate) fn changed(&self) -> Option<Uuid> {
+        match self.prior {
+            Prior::Changed(id) => Some(id),
+            Prior::New | Prior::Same(_) => None,
+        }
+    }
+
+    /// The row of `E` the record became when it was applied before with other content, if it
+    /// is still there: the row to update.
+    pub(crate) async fn changed_row<E>(
+        &self,
+        txn: &DatabaseTransaction,
+    ) -> Result<Option<E::Model>, RecordRejected>
+    where
+        E: EntityTrait,
+        E::PrimaryKey: PrimaryKeyTrait<ValueType = Uuid>,
+    {
+        match self.changed() {
+            Some(id) => E::find_by_id(id)
+                .one(txn)
+                .await
+                .map_err(|e| RecordRejected::database(&e)),
+            None => Ok(None),
+        }
+    }
+
+    /// Remembers that the record became row `id` (about `person_id`) and returns what was
+    /// done: `updated` an existing row, or created one.
+    pub(crate) async fn done_in(
+        &self,
+        txn: &DatabaseTransaction,
+        ledger: &Ledger,
+        run_id: Uuid,
+        id: Uuid,
+        person_id: Option<Uuid>,
+        updated: bool,
+    ) -> Result<Applied, RecordRejected> {
+        ledger
+            .remember(
+                txn,
+                &self.key,
+                self.entity_type,
+                id,
+                person_id,
+                &self.hash,
+                run_id,
+            )
+            .await
+            .map_err(|e| RecordRejected::database(&e))?;
+        Ok(if updated {
+            Applied::Updated(id)
+        } else {
+            Applied::Created(id)
+        })
+    }
+
+    /// [`Begun::done_in`] the child's transaction: row `id`, about the child.
+    pub(crate) async fn done(
+        &self,
+        cx: &ChildContext<'_>,
+        id: Uuid,
+        updated: bool,
+    ) -> Result<Applied, RecordRejected> {
+        self.done_in(
+            cx.txn,
+            cx.ledger,
+            cx.run_id,
+            id,
+            Some(cx.person_id),
+            updated,
+        )
+        .await
+    }
+}
+
+/// The first steps of applying `record`, a record of `kind` from `source` that becomes a row
+/// of `entity_type`: its key and content hash, and what `source_record` knows of it
+/// ([`prior`]). Applied before with the same content, the record is [`Step::Unchanged`];
+/// otherwise the caller goes on with the [`Begun`] record.
+pub(crate) async fn begin_record_in<T: serde::Serialize>(
+    txn: &DatabaseTransaction,
+    ledger: &Ledger,
+    kind: &str,
+    source: &SourceRef,
+    record: &T,
+    entity_type: &'static str,
+) -> Result<Step, RecordRejected> {
+    let key = key(kind, source);
+    let hash = content_hash(record);
+    Ok(match prior(txn, ledger, &key, &hash, entity_type).await? {
+        Prior::Same(id) => Step::Unchanged(Applied::Unchanged(id)),
+        prior => Step::Proceed(Begun {
+            key,
+            hash,
+            entity_type,
+            prior,
+        }),
+    })
+}
+
+/// [`begin_record_in`] the child's transaction.
+pub(crate) async fn begin_record<T: serde::Serialize>(
+    cx: &ChildContext<'_>,
+    kind: &str,
+    source: &SourceRef,
+    record: &T,
+    entity_type: &'static str,
+) -> Result<Step, RecordRejected> {
+    begin_record_in(cx.txn, cx.ledger, kind, source, record, entity_type).await
 }
 
 /// How many keys one preloading `SELECT` asks for (each key is three bound values).
@@ -315,10 +502,7 @@ impl Ledger {
 
 /// The record key of the `person` record of `child`.
 pub(crate) fn person_key(child: &SourceRef) -> RecordKey {
-    RecordKey {
-        kind: "person".to_owned(),
-        source: child.clone(),
-    }
+    key("person", child)
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A row of `agency_link`.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Deserialize)]
 #[sea_orm(table_name = "agency_link")]
 pub struct Model {
     /// Primary key (UUIDv7).
@@ -21,6 +21,11 @@ pub struct Model {
     /// Last day of the link; `None` while current.
     #[sea_orm(nullable)]
     pub ended_on: Option<Date>,
+    /// `ON_ROLL` links: the pupil's National Curriculum year group as the school census codes
+    /// it (`E1`, `E2`, `N1`, `N2`, `R`, `1`..`14`, `X`); `None` when the school has not said,
+    /// and for other kinds of link.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub year_group: Option<String>,
 }
 
 /// Foreign keys of `agency_link`.

@@ -4,7 +4,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A row of `attendance_summary`.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Deserialize)]
 #[sea_orm(table_name = "attendance_summary")]
 pub struct Model {
     /// Primary key (UUIDv7).

@@ -5,7 +5,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A row of `break_glass_grant`.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Deserialize)]
 #[sea_orm(table_name = "break_glass_grant")]
 pub struct Model {
     /// Primary key (UUIDv7).

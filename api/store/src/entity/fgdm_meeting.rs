@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A row of `fgdm_meeting`.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Deserialize)]
 #[sea_orm(table_name = "fgdm_meeting")]
 pub struct Model {
     /// Primary key (UUIDv7).

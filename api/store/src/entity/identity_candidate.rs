@@ -4,7 +4,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A row of `identity_candidate`.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Deserialize)]
 #[sea_orm(table_name = "identity_candidate")]
 pub struct Model {
     /// Primary key (UUIDv7).

@@ -12,7 +12,7 @@ pub const STATUS_DELIVERED: &str = "delivered";
 pub const STATUS_FAILED_PERMANENTLY: &str = "failed_permanently";
 
 /// A row of `outbox_delivery`.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Deserialize)]
 #[sea_orm(table_name = "outbox_delivery")]
 pub struct Model {
     /// Primary key (UUIDv7).

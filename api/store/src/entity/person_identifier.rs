@@ -6,7 +6,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A row of `person_identifier`.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Deserialize)]
 #[sea_orm(table_name = "person_identifier")]
 pub struct Model {
     /// Primary key (UUIDv7).

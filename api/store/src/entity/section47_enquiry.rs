@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A row of `section47_enquiry`.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Deserialize)]
 #[sea_orm(table_name = "section47_enquiry")]
 pub struct Model {
     /// Primary key (UUIDv7).

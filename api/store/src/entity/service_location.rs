@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A row of `service_location`.
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Deserialize)]
 #[sea_orm(table_name = "service_location")]
 pub struct Model {
     /// Primary key (UUIDv7).

@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A row of `support_package`.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Deserialize)]
 #[sea_orm(table_name = "support_package")]
 pub struct Model {
     /// Primary key (UUIDv7).

@@ -16,7 +16,7 @@ pub const STATUS_FAILED: &str = "failed";
 pub const STATUS_WITHDRAWN: &str = "withdrawn";
 
 /// A row of `webhook_delivery`.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Deserialize)]
 #[sea_orm(table_name = "webhook_delivery")]
 pub struct Model {
     /// Primary key (UUIDv7).

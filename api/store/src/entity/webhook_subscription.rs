@@ -5,7 +5,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A row of `webhook_subscription`.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Deserialize)]
 #[sea_orm(table_name = "webhook_subscription")]
 pub struct Model {
     /// Primary key (UUIDv7).

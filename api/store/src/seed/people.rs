@@ -1096,6 +1096,7 @@ impl<'a> Population<'a> {
             kind: kind.code().to_owned(),
             started_on,
             ended_on,
+            year_group: None,
         });
     }
 }

@@ -276,6 +276,7 @@ pub(super) fn write(p: &mut Population<'_>, rows: &mut Rows) {
                 kind: kind.code().to_owned(),
                 started_on: from,
                 ended_on: to,
+                year_group: None,
             });
         }
     };

@@ -8,8 +8,9 @@
 //!   children on that school's roll (the policy's `on_roll` relation);
 //! - other partners name their agency; a caller who is a practitioner on record must belong to
 //!   it. They record about children and families in their scope, or — since a VCS group or a
-//!   health visitor usually has no allocation — about children their agency has an open link
-//!   with (`agency_link`: known to, registered patient).
+//!   health visitor usually has no allocation — about children their agency has a current link
+//!   with (`agency_link`: known to, registered patient) — from its start date to its end date
+//!   inclusive, by the UK date, as the row scope counts it.
 //!
 //! A partner reads back only what its scope allows; a school sees only its own records.
 
@@ -19,7 +20,7 @@ use familygraph_domain::workflow::rules::{
 };
 use familygraph_domain::workflow::{UserError, UserErrorCode};
 use familygraph_domain::{
-    AgencyKind, FieldClass, LawfulBasis, PartnerRecordKind, RecordScope, Role,
+    AgencyKind, FieldClass, LawfulBasis, PartnerRecordKind, RecordScope, Role, calendar,
 };
 use sea_orm::sea_query::Query;
 use sea_orm::{
@@ -33,7 +34,7 @@ use super::front_door::{ChildRef, FamilyRef, KnownSubject, NewContact, record_co
 use super::{Actor, Change, Outcome, acting_practitioner, created, replay, visible_person};
 use crate::entity::{agency, agency_link, family, family_member, partner_record, person};
 use crate::error::{StoreError, StoreResult};
-use crate::scope::{Scoped, families, nothing, persons, unless_hidden};
+use crate::scope::{Scoped, agency_link_current, families, nothing, persons, unless_hidden};
 
 impl Scoped for partner_record::Entity {
     /// About a reachable child or family, and from a source whose class the caller sees: the
@@ -196,7 +197,7 @@ async fn reachable_child<C: ConnectionTrait>(
     let linked = agency_link::Entity::find()
         .filter(agency_link::Column::PersonId.eq(child_id))
         .filter(agency_link::Column::AgencyId.eq(agency.id))
-        .filter(agency_link::Column::EndedOn.is_null())
+        .filter(agency_link_current(calendar::uk_date(actor.now)))
         .one(db)
         .await?;
     match linked {
