@@ -30,6 +30,8 @@ mod m20261206_000004_create_school_records;
 mod m20261206_000005_create_webhooks;
 mod m20261206_000006_person_name_trigram;
 mod m20261206_000007_add_agency_link_year_group;
+mod m20261206_000008_check_service_location_coordinates;
+mod m20261206_000009_index_open_allocations;
 
 /// The familygraph migrator: every schema migration, oldest first.
 pub struct Migrator;
@@ -59,6 +61,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000005_create_webhooks::Migration),
             Box::new(m20261206_000006_person_name_trigram::Migration),
             Box::new(m20261206_000007_add_agency_link_year_group::Migration),
+            Box::new(m20261206_000008_check_service_location_coordinates::Migration),
+            Box::new(m20261206_000009_index_open_allocations::Migration),
         ]
     }
 }

@@ -9,6 +9,7 @@ mod api {
     mod auth;
     mod batching;
     mod break_glass;
+    mod caseload_scope;
     mod child_protection;
     mod cin_census;
     mod education_records;

@@ -19,7 +19,8 @@ use async_graphql::{PathSegment, Response, ServerError, ServerResult, Value};
 
 use crate::field_classes::path_of;
 
-/// The schema extension that answers errored fields with `null` (see the module docs). It must
+/// The schema extension that answers errored fields with `null` (see the module docs), and
+/// refuses the fields whose class the caller may not read ([`crate::field_classes`]). It must
 /// be registered before any extension whose `resolve` can fail, so that it wraps them.
 pub struct FieldErrorsAsNull;
 
@@ -90,10 +91,16 @@ impl Extension for NullOnError {
         next: NextResolve<'_>,
     ) -> ServerResult<Option<Value>> {
         let non_null = info.return_type.ends_with('!');
-        let return_type = info.return_type.to_owned();
+        // The names borrow from the schema and the document, not from `info`, which `next`
+        // takes: nothing is copied for a field that resolves.
+        let return_type = info.return_type;
         let path_node = info.path_node;
         let path = || path_of(path_node);
-        match next.run(ctx, info).await {
+        let resolved = match crate::field_classes::refusal(ctx, &info) {
+            Some(refused) => Err(refused),
+            None => next.run(ctx, info).await,
+        };
+        match resolved {
             Err(error) if non_null => {
                 // async-graphql records the error and leaves the field out; the parent nulls.
                 self.mark_broken(path());
@@ -114,7 +121,7 @@ impl Extension for NullOnError {
                 let here = path();
                 let mut nulled = false;
                 for below in self.take_broken_children(&here) {
-                    nulled |= null_holder(&mut value, &return_type, &below);
+                    nulled |= null_holder(&mut value, return_type, &below);
                 }
                 if nulled {
                     value = Value::Null;

@@ -61,9 +61,8 @@ pub fn schema_builder(
         subscription::Subscription,
     )
     .extension(subscription::PerEventContext)
-    // Before the field-class guard, so that the fields it refuses answer `null` too.
+    // Also refuses the fields whose class the caller may not read, which then answer `null`.
     .extension(field_errors::FieldErrorsAsNull)
-    .extension(field_classes::FieldClassGuard)
     // Never below the introspection allowance, or GraphiQL's introspection query fails here.
     .limit_depth(limits.max_depth.max(limits::MAX_INTROSPECTION_DEPTH))
     // Flat (one per field) cost: a backstop for subscriptions, which do not pass through

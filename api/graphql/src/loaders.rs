@@ -1,5 +1,6 @@
-//! Batched, scoped loading: every relation in the schema resolves through a DataLoader, so a
-//! nested query issues a number of SQL statements bounded by its depth, not by its rows.
+//! Batched, scoped loading: every relation in the schema resolves through a batching loader
+//! ([`batch`]), so a nested query issues a number of SQL statements bounded by its depth, not
+//! by its rows.
 //!
 //! Loaders live for one request and carry that request's [`RecordScope`]; each adds the scope's
 //! condition to its SQL, so a loader can never return a record the caller may not see.
@@ -23,7 +24,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::Loader;
 use familygraph_domain::RecordScope;
 use familygraph_store::entity::involvement;
 use familygraph_store::{Reached, Scoped};
@@ -40,10 +41,13 @@ use crate::pagination::PageRequest;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
+mod batch;
 mod fused;
 
+pub use batch::Batcher;
+
 pub use fused::Relation;
-use fused::{Fused, Parts, RelationPart};
+use fused::{Fused, PartKey, Parts, RelationPart};
 
 /// Loader errors are shared between every resolver waiting on the batch.
 pub type LoadError = Arc<DbErr>;
@@ -232,21 +236,20 @@ type Registry = HashMap<(TypeId, String), Arc<dyn Any + Send + Sync>>;
 /// A relation of a request: the entity, its key column, and whether it holds many rows per key.
 type RelationKey = (TypeId, &'static str, bool);
 
-/// A relation's part number and the loader that batches it.
-type RelationLoader = (usize, Arc<DataLoader<Fused>>);
-
 /// The request's loaders, created on first use: one relation per (entity, key column) in the
 /// request's fused loader (see [`fused`]), so that all resolvers of one relation share a batch
-/// and all relations of one level share a statement; by-text and caseload loaders on their own.
+/// and all relations of one level share a batch (one statement on PostgreSQL); by-text and
+/// caseload loaders on their own.
 pub struct Loaders {
     db: DatabaseConnection,
     scope: RecordScope,
     /// Tells this set's relations apart from its sibling's in the fused statement.
     label: &'static str,
     registry: Mutex<Registry>,
-    relations: Mutex<HashMap<RelationKey, RelationLoader>>,
+    /// Each relation's part number in the fused loader.
+    relations: Mutex<HashMap<RelationKey, usize>>,
     parts: Parts,
-    fused: Arc<DataLoader<Fused>>,
+    fused: Arc<Batcher<PartKey, Fused>>,
     proofs: Arc<Proofs>,
 }
 
@@ -320,21 +323,19 @@ impl Loaders {
     }
 
     /// The loader of type `L` for `relation`, made by `make` on first use.
-    fn get_or_create<L>(&self, relation: &str, make: impl FnOnce() -> L) -> Arc<DataLoader<L>>
+    fn get_or_create<K, L>(&self, relation: &str, make: impl FnOnce() -> L) -> Arc<Batcher<K, L>>
     where
-        L: Send + Sync + 'static,
+        K: batch::BatchKey,
+        L: Loader<K, Error = LoadError>,
     {
         let key = (TypeId::of::<L>(), relation.to_owned());
         let mut registry = locked(&self.registry);
         if let Some(existing) = registry.get(&key)
-            && let Ok(loader) = Arc::clone(existing).downcast::<DataLoader<L>>()
+            && let Ok(loader) = Arc::clone(existing).downcast::<Batcher<K, L>>()
         {
             return loader;
         }
-        // The batch runs in its own task, inside the span of the resolver that started it.
-        let loader = Arc::new(DataLoader::new(make(), |batch| {
-            tokio::spawn(tracing::Instrument::in_current_span(batch))
-        }));
+        let loader = Arc::new(Batcher::new(make()));
         registry.insert(key, loader.clone());
         loader
     }
@@ -354,7 +355,7 @@ impl Loaders {
     {
         let name = column_name(&column);
         let mut relations = locked(&self.relations);
-        let (part, loader) = relations
+        let part = relations
             .entry((TypeId::of::<E>(), name, many))
             .or_insert_with(|| {
                 let part = RelationPart::<E>::new(
@@ -373,16 +374,9 @@ impl Loaders {
                     Err(poisoned) => poisoned.into_inner(),
                 };
                 parts.push(Arc::new(part));
-                // On SQLite each relation batches on its own, as its statements run apart
-                // anyway: one batch window per relation keeps a level's keys of that relation
-                // together where one shared window would split them across batches.
-                let loader = match self.db.get_database_backend() {
-                    DbBackend::Postgres => Arc::clone(&self.fused),
-                    _ => Fused::loader(self.db.clone(), Arc::clone(&self.parts)),
-                };
-                (parts.len() - 1, loader)
+                parts.len() - 1
             });
-        Relation::new(Arc::clone(loader), *part)
+        Relation::new(Arc::clone(&self.fused), *part)
     }
 
     /// The records of `E` by primary key.
@@ -410,7 +404,7 @@ impl Loaders {
     }
 
     /// The loader of `E` by the unique text `column`.
-    pub fn by_text<E>(&self, column: E::Column) -> Arc<DataLoader<ByText<E>>>
+    pub fn by_text<E>(&self, column: E::Column) -> Arc<Batcher<String, ByText<E>>>
     where
         E: EntityTrait + Scoped,
         E::Model: Clone + Send + Sync + 'static,
@@ -429,47 +423,92 @@ fn column_name<C: ColumnTrait>(column: &C) -> &'static str {
     sea_orm::IdenStatic::as_str(column)
 }
 
-/// Counts each team's caseload within the caller's scope: open allocations, or the distinct
-/// children they are for. One grouped statement for every team in the batch.
+/// How the caller reaches the teams of a caseload batch: by their team codes
+/// ([`familygraph_store::scope::reaches_team_caseload`]: every open involvement of the team is
+/// within the reach, and only the static checks remain), or otherwise (the whole scope).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CaseloadReach {
+    /// The scope reaches the team's caseload by the team's code.
+    ByTeam,
+    /// Each allocation is checked against the whole scope.
+    PerChild,
+}
+
+impl CaseloadReach {
+    /// How `scope` reaches the caseload of the team with `team_code`.
+    pub fn of(scope: &RecordScope, team_code: &str) -> Self {
+        if familygraph_store::scope::reaches_team_caseload(scope, team_code) {
+            Self::ByTeam
+        } else {
+            Self::PerChild
+        }
+    }
+
+    fn condition(self, scope: &RecordScope) -> Condition {
+        match self {
+            Self::ByTeam => involvement::Entity::condition_when_reached(scope),
+            Self::PerChild => involvement::Entity::scope_condition(scope),
+        }
+    }
+}
+
+/// A team's caseload as far as the caller may see: its open allocations, and the distinct
+/// children they are for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CaseloadCounts {
+    /// Open allocations held in the team.
+    pub allocations: u64,
+    /// Distinct children of those allocations.
+    pub children: u64,
+}
+
+/// Counts each team's caseload within the caller's scope, both counts in one grouped statement
+/// for every team in the batch (a caseload page with its `totalCount` and the team's
+/// `caseloadSize` ask for both, and the scope's condition costs more to plan than to run).
 pub struct CaseloadCount {
     db: DatabaseConnection,
     scope: RecordScope,
-    distinct_children: bool,
+    reach: CaseloadReach,
 }
 
 impl Loader<Uuid> for CaseloadCount {
-    type Value = u64;
+    type Value = CaseloadCounts;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, u64>, LoadError> {
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, CaseloadCounts>, LoadError> {
         record_batch("caseload_count", keys.len());
-        let counted = Expr::col(involvement::Column::PersonId);
-        let count = if self.distinct_children {
-            Func::count_distinct(counted)
-        } else {
-            Func::count(counted)
-        };
-        let rows: Vec<(Uuid, i64)> = involvement::Entity::find()
+        let rows: Vec<(Uuid, i64, i64)> = involvement::Entity::find()
             .select_only()
             .column(involvement::Column::TeamId)
-            .expr_as(count, "caseload")
+            .expr_as(
+                Func::count(Expr::col(involvement::Column::PersonId)),
+                "allocations",
+            )
+            .expr_as(
+                Func::count_distinct(Expr::col(involvement::Column::PersonId)),
+                "children",
+            )
             .filter(key_in(
                 self.db.get_database_backend(),
                 involvement::Column::TeamId,
                 keys,
             ))
             .filter(involvement::Column::EndedOn.is_null())
-            .filter(involvement::Entity::scope_condition(&self.scope))
+            .filter(self.reach.condition(&self.scope))
             .group_by(involvement::Column::TeamId)
             .into_tuple()
             .all(&self.db)
             .await?;
+        let count = |n: i64| <u64 as TryFrom<i64>>::try_from(n).unwrap_or_default();
         Ok(rows
             .into_iter()
-            .map(|(team, count)| {
+            .map(|(team, allocations, children)| {
                 (
                     team,
-                    <u64 as TryFrom<i64>>::try_from(count).unwrap_or_default(),
+                    CaseloadCounts {
+                        allocations: count(allocations),
+                        children: count(children),
+                    },
                 )
             })
             .collect())
@@ -482,6 +521,7 @@ impl Loader<Uuid> for CaseloadCount {
 pub struct CaseloadPage {
     db: DatabaseConnection,
     scope: RecordScope,
+    reach: CaseloadReach,
     page: PageRequest,
     proofs: Arc<Proofs>,
 }
@@ -508,7 +548,7 @@ impl Loader<Uuid> for CaseloadPage {
                 keys,
             ))
             .and_where(involvement::Column::EndedOn.is_null())
-            .cond_where(involvement::Entity::scope_condition(&self.scope));
+            .cond_where(self.reach.condition(&self.scope));
         if let Some(after) = self.page.after {
             ranked.and_where(involvement::Column::Id.gt(after));
         }
@@ -537,23 +577,27 @@ impl Loader<Uuid> for CaseloadPage {
 }
 
 impl Loaders {
-    /// Counts of each team's open allocations (`distinct_children`: of the children they are for).
-    pub fn caseload_count(&self, distinct_children: bool) -> Arc<DataLoader<CaseloadCount>> {
-        self.get_or_create(&format!("caseload_count:{distinct_children}"), || {
-            CaseloadCount {
-                db: self.db.clone(),
-                scope: self.scope.clone(),
-                distinct_children,
-            }
+    /// Each team's caseload counts, for teams the caller reaches as `reach`.
+    pub fn caseload_count(&self, reach: CaseloadReach) -> Arc<Batcher<Uuid, CaseloadCount>> {
+        self.get_or_create(&format!("caseload_count:{reach:?}"), || CaseloadCount {
+            db: self.db.clone(),
+            scope: self.scope.clone(),
+            reach,
         })
     }
 
-    /// Pages of each team's open allocations; one loader per page request.
-    pub fn caseload_page(&self, page: PageRequest) -> Arc<DataLoader<CaseloadPage>> {
-        let key = format!("caseload_page:{}:{:?}", page.first, page.after);
+    /// Pages of each team's open allocations, for teams the caller reaches as `reach`; one
+    /// loader per page request.
+    pub fn caseload_page(
+        &self,
+        reach: CaseloadReach,
+        page: PageRequest,
+    ) -> Arc<Batcher<Uuid, CaseloadPage>> {
+        let key = format!("caseload_page:{reach:?}:{}:{:?}", page.first, page.after);
         self.get_or_create(&key, || CaseloadPage {
             db: self.db.clone(),
             scope: self.scope.clone(),
+            reach,
             page,
             proofs: Arc::clone(&self.proofs),
         })

@@ -24,6 +24,10 @@ pub const ENV_SHUTDOWN_TIMEOUT: &str = "FAMILYGRAPH_SHUTDOWN_TIMEOUT";
 pub const ENV_SHUTDOWN_DELAY: &str = "FAMILYGRAPH_SHUTDOWN_DELAY";
 /// Environment variable: most pooled database connections.
 pub const ENV_DB_MAX_CONNECTIONS: &str = "FAMILYGRAPH_DB_MAX_CONNECTIONS";
+/// Environment variable: most connections in the PostgreSQL generic-plan pool, which runs the
+/// loaders' statements (`familygraph_store::db::connect_generic_plans`); unset: as many as
+/// [`ENV_DB_MAX_CONNECTIONS`].
+pub const ENV_DB_GENERIC_PLAN_CONNECTIONS: &str = "FAMILYGRAPH_DB_GENERIC_PLAN_CONNECTIONS";
 /// Environment variable: seconds a statement waits for a pooled connection.
 pub const ENV_DB_ACQUIRE_TIMEOUT: &str = "FAMILYGRAPH_DB_ACQUIRE_TIMEOUT";
 /// Environment variable: seconds opening one connection may take.
@@ -93,21 +97,29 @@ impl ServeSettings {
                     }),
             }
         };
-        let max_connections = match lookup(ENV_DB_MAX_CONNECTIONS)
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
-        {
-            None => None,
-            Some(value) => Some(value.parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(
-                || format!("{ENV_DB_MAX_CONNECTIONS} must be a positive whole number (got {value:?})"),
-            )?),
+        let connections = |key: &str| -> Result<Option<u32>, String> {
+            match lookup(key)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+            {
+                None => Ok(None),
+                Some(value) => value
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .map(Some)
+                    .ok_or_else(|| {
+                        format!("{key} must be a positive whole number (got {value:?})")
+                    }),
+            }
         };
         Ok(Self {
             migrate: MigrateMode::parse(lookup(ENV_MIGRATE).as_deref())?,
             shutdown_timeout: seconds(ENV_SHUTDOWN_TIMEOUT)?.unwrap_or(DEFAULT_SHUTDOWN_TIMEOUT),
             shutdown_delay: seconds(ENV_SHUTDOWN_DELAY)?.unwrap_or_default(),
             pool: familygraph_store::db::PoolSettings {
-                max_connections,
+                max_connections: connections(ENV_DB_MAX_CONNECTIONS)?,
+                generic_plan_connections: connections(ENV_DB_GENERIC_PLAN_CONNECTIONS)?,
                 acquire_timeout: Some(
                     seconds(ENV_DB_ACQUIRE_TIMEOUT)?.unwrap_or(DEFAULT_DB_TIMEOUT),
                 ),
@@ -289,6 +301,58 @@ mod tests {
             ServeSettings::from_lookup(|key| (key == ENV_DB_MAX_CONNECTIONS).then(|| "0".into()))
                 .is_err()
         );
+    }
+
+    #[test]
+    fn generic_plan_connections_default_to_max_connections() {
+        use familygraph_store::db::generic_plan_connections;
+
+        // Unset: the generic-plan pool is as large as the regular one, as before.
+        let settings = ServeSettings::from_lookup(|_| None).unwrap();
+        assert_eq!(settings.pool.generic_plan_connections, None);
+        assert_eq!(generic_plan_connections(&settings.pool), 16);
+        let settings =
+            ServeSettings::from_lookup(|key| (key == ENV_DB_MAX_CONNECTIONS).then(|| "8".into()))
+                .unwrap();
+        assert_eq!(settings.pool.generic_plan_connections, None);
+        assert_eq!(generic_plan_connections(&settings.pool), 8);
+        // A blank value counts as unset.
+        let settings = ServeSettings::from_lookup(|key| {
+            (key == ENV_DB_GENERIC_PLAN_CONNECTIONS).then(|| "  ".into())
+        })
+        .unwrap();
+        assert_eq!(settings.pool.generic_plan_connections, None);
+
+        // Explicit: its own size, whatever the regular pool's.
+        let settings = ServeSettings::from_lookup(|key| match key {
+            ENV_DB_MAX_CONNECTIONS => Some("8".to_owned()),
+            ENV_DB_GENERIC_PLAN_CONNECTIONS => Some(" 4 ".to_owned()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(settings.pool.max_connections, Some(8));
+        assert_eq!(settings.pool.generic_plan_connections, Some(4));
+        assert_eq!(generic_plan_connections(&settings.pool), 4);
+        let settings = ServeSettings::from_lookup(|key| {
+            (key == ENV_DB_GENERIC_PLAN_CONNECTIONS).then(|| "32".into())
+        })
+        .unwrap();
+        assert_eq!(settings.pool.max_connections, None);
+        assert_eq!(generic_plan_connections(&settings.pool), 32);
+
+        // Zero, negative or not a number: refused, naming the variable.
+        for bad in ["0", "-2", "many", "2.5"] {
+            let error = ServeSettings::from_lookup(|key| {
+                (key == ENV_DB_GENERIC_PLAN_CONNECTIONS).then(|| bad.into())
+            })
+            .unwrap_err();
+            assert_eq!(
+                error,
+                format!(
+                    "{ENV_DB_GENERIC_PLAN_CONNECTIONS} must be a positive whole number (got {bad:?})"
+                )
+            );
+        }
     }
 
     #[test]

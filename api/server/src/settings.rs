@@ -171,6 +171,16 @@ pub const SETTINGS: &[Setting] = &[
     ),
     setting(
         "database",
+        "generic_plan_connections",
+        "FAMILYGRAPH_DB_GENERIC_PLAN_CONNECTIONS",
+        Integer,
+        None,
+        "PostgreSQL only: most connections per replica in the second pool, whose sessions plan \
+         statements generically and which runs the GraphQL loaders' statements; unset: as many \
+         as max_connections.",
+    ),
+    setting(
+        "database",
         "acquire_timeout",
         "FAMILYGRAPH_DB_ACQUIRE_TIMEOUT",
         Integer,

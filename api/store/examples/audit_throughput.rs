@@ -13,6 +13,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+// The scratch databases of the store's integration tests.
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -20,7 +24,7 @@ use std::time::{Duration, Instant};
 use familygraph_domain::{Principal, Role};
 use familygraph_store::audit::{self, AuditAppender, AuditContext, AuditEntry};
 use familygraph_store::{AuditAction, AuditedRecord};
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 fn principal() -> Principal {
@@ -122,35 +126,11 @@ async fn main() {
     let clients = args.get(2).and_then(|v| v.parse().ok()).unwrap_or(50);
     let seconds = args.get(3).and_then(|v| v.parse().ok()).unwrap_or(10);
     if target == "sqlite" {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!(
-            "sqlite://{}?mode=rwc",
-            dir.path().join("bench.sqlite").display()
-        );
-        bench(
-            familygraph_store::db::connect(&url).await.unwrap(),
-            clients,
-            seconds,
-        )
+        common::on_sqlite(move |db| bench(db, clients, seconds)).await;
+    } else {
+        common::on_postgres_server(&target, "fg_audit_bench", move |db| {
+            bench(db, clients, seconds)
+        })
         .await;
-        return;
     }
-    let server = target.trim_end_matches('/');
-    let name = format!("fg_audit_bench_{}", Uuid::now_v7().simple());
-    let admin = sea_orm::Database::connect(format!("{server}/postgres"))
-        .await
-        .unwrap();
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-        .await
-        .unwrap();
-    let db = familygraph_store::db::connect(&format!("{server}/{name}"))
-        .await
-        .unwrap();
-    bench(db.clone(), clients, seconds).await;
-    db.close().await.unwrap();
-    admin
-        .execute_unprepared(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
-        .await
-        .unwrap();
 }

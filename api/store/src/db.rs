@@ -19,6 +19,9 @@ pub const MIGRATION_LOCK: i64 = 0x6667_6d69_6772_6174;
 pub struct PoolSettings {
     /// Most connections open at once; `None`: 4 on SQLite, 16 on PostgreSQL.
     pub max_connections: Option<u32>,
+    /// Most connections open at once in the generic-plan pool ([`connect_generic_plans`],
+    /// PostgreSQL only); `None`: as many as [`PoolSettings::max_connections`].
+    pub generic_plan_connections: Option<u32>,
     /// Longest a statement waits for a connection before failing (so that requests fail fast
     /// while the database is unreachable); `None`: the driver's default (30 s).
     pub acquire_timeout: Option<Duration>,
@@ -31,6 +34,7 @@ impl Default for PoolSettings {
     fn default() -> Self {
         Self {
             max_connections: None,
+            generic_plan_connections: None,
             acquire_timeout: None,
             connect_timeout: None,
         }
@@ -63,7 +67,9 @@ pub async fn connect_with(url: &str, settings: &PoolSettings) -> StoreResult<Dat
 /// (`plan_cache_mode = force_generic_plan`), for statements whose best plan hardly depends on
 /// their parameters (a relation's rows by keys bound as one array): PostgreSQL would otherwise
 /// make a custom plan at every execution, which for such statements costs more than running
-/// them. `None` on SQLite, which plans every statement anyway.
+/// them. `None` on SQLite, which plans every statement anyway. Its size is
+/// [`PoolSettings::generic_plan_connections`], or [`PoolSettings::max_connections`] (16 when
+/// neither is set); the timeouts are the regular pool's.
 pub async fn connect_generic_plans(
     url: &str,
     settings: &PoolSettings,
@@ -73,7 +79,7 @@ pub async fn connect_generic_plans(
     }
     let mut options = ConnectOptions::new(url.to_owned());
     options
-        .max_connections(settings.max_connections.unwrap_or(16).max(1))
+        .max_connections(generic_plan_connections(settings))
         .min_connections(1)
         .sqlx_logging(false)
         .map_sqlx_postgres_opts(|options| {
@@ -86,6 +92,17 @@ pub async fn connect_generic_plans(
         options.connect_timeout(timeout);
     }
     Ok(Some(Database::connect(options).await?))
+}
+
+/// The generic-plan pool's size: [`PoolSettings::generic_plan_connections`], else
+/// [`PoolSettings::max_connections`], else 16 (PostgreSQL's default for the regular pool); at
+/// least 1.
+pub fn generic_plan_connections(settings: &PoolSettings) -> u32 {
+    settings
+        .generic_plan_connections
+        .or(settings.max_connections)
+        .unwrap_or(16)
+        .max(1)
 }
 
 /// Begins a transaction that will write. On SQLite it takes the write lock at `BEGIN`

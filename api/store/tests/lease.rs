@@ -4,13 +4,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use familygraph_store::lease;
-use sea_orm::{ConnectionTrait, DatabaseConnection};
-use uuid::Uuid;
+use sea_orm::DatabaseConnection;
 
 const JOB: &str = "adapter-sync:test";
 const LONG: Duration = Duration::from_secs(60);
@@ -119,49 +120,21 @@ async fn expiry_and_wrong_holders(db: &DatabaseConnection) {
     assert!(lease::current(db, job).await.unwrap().is_none());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn sqlite_leases_are_exclusive_expire_and_refuse_the_wrong_holder() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("lease.sqlite").display()
-    );
+/// Both checks on the database at `url`, migrated first.
+async fn exercise(url: String) {
     let db = familygraph_store::db::connect(&url).await.unwrap();
     familygraph_store::db::migrate(&db).await.unwrap();
     expiry_and_wrong_holders(&db).await;
     never_held_twice(&url).await;
+    db.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_leases_are_exclusive_expire_and_refuse_the_wrong_holder() {
+    common::on_sqlite_url(exercise).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn postgres_leases_are_exclusive_expire_and_refuse_the_wrong_holder() {
-    let Ok(server) = std::env::var("FAMILYGRAPH_TEST_POSTGRES") else {
-        eprintln!("FAMILYGRAPH_TEST_POSTGRES not set; skipping the PostgreSQL run");
-        return;
-    };
-    let server = server.trim_end_matches('/');
-    let name = format!("fg_lease_{}", Uuid::now_v7().simple());
-    let admin = sea_orm::Database::connect(format!("{server}/postgres"))
-        .await
-        .unwrap();
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-        .await
-        .unwrap();
-    let url = format!("{server}/{name}");
-    let outcome = tokio::spawn(async move {
-        let db = familygraph_store::db::connect(&url).await.unwrap();
-        familygraph_store::db::migrate(&db).await.unwrap();
-        expiry_and_wrong_holders(&db).await;
-        never_held_twice(&url).await;
-        db.close().await.unwrap();
-    })
-    .await;
-    admin
-        .execute_unprepared(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
-        .await
-        .unwrap();
-    admin.close().await.unwrap();
-    if let Err(e) = outcome {
-        std::panic::resume_unwind(e.into_panic());
-    }
+    common::on_postgres_url("fg_lease", exercise).await;
 }

@@ -5,26 +5,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use sea_orm::ConnectionTrait;
-use uuid::Uuid;
+mod common;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_migrations_on_postgres_take_turns() {
-    let Ok(server) = std::env::var("FAMILYGRAPH_TEST_POSTGRES") else {
-        eprintln!("FAMILYGRAPH_TEST_POSTGRES not set; skipping the PostgreSQL run");
-        return;
-    };
-    let server = server.trim_end_matches('/').to_owned();
-    let name = format!("fg_miglock_{}", Uuid::now_v7().simple());
-    let admin = sea_orm::Database::connect(format!("{server}/postgres"))
-        .await
-        .unwrap();
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-        .await
-        .unwrap();
-    let url = format!("{server}/{name}");
-    let outcome = tokio::spawn(async move {
+    common::on_postgres_url("fg_miglock", |url| async move {
         let mut pools = Vec::new();
         for _ in 0..4 {
             pools.push(familygraph_store::db::connect(&url).await.unwrap());
@@ -56,12 +41,4 @@ async fn concurrent_migrations_on_postgres_take_turns() {
         }
     })
     .await;
-    admin
-        .execute_unprepared(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
-        .await
-        .unwrap();
-    admin.close().await.unwrap();
-    if let Err(e) = outcome {
-        std::panic::resume_unwind(e.into_panic());
-    }
 }

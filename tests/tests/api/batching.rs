@@ -44,8 +44,9 @@ async fn a_deep_query_costs_the_same_statements_for_ten_rows_as_for_a_hundred() 
     println!("deep query: {few} statements for {few_rows} children, {many} for {many_rows}");
     // One statement per relation level (+ the page, + the audit insert); a per-row query would
     // push the hundred-row count far past this.
-    // Loaders batch what siblings ask for within one short window, so a starved CPU can split
-    // a level into two or three batches; loading per row would add a hundred or more.
+    // Loaders send a batch once the request has nothing more to add to it (see
+    // `loaders::batch`), so a level stays one batch however busy the CPU is; the margin is for
+    // a resolver that awaits something else mid-level. Loading per row would add a hundred.
     assert!(many < 70, "{many} statements for {many_rows} children");
     assert!(
         many <= few + 25,

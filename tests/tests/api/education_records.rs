@@ -14,7 +14,9 @@ use familygraph_store::entity::{
     agency, agency_link, attendance_summary, involvement, school_suspension, team,
 };
 use familygraph_tests::{Reply, TestApp};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter,
+};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -38,10 +40,17 @@ async fn rolls(app: &TestApp) -> (BTreeMap<String, Vec<Uuid>>, BTreeMap<String, 
         .into_iter()
         .filter_map(|a| a.urn.map(|urn| (a.id, urn)))
         .collect();
+    // On roll today, by the agency-link rule (`scope::agency_link_current`): UK date.
+    let today = calendar::uk_today();
     let mut rolls: BTreeMap<String, Vec<Uuid>> = BTreeMap::new();
     for link in agency_link::Entity::find()
         .filter(agency_link::Column::Kind.eq("ON_ROLL"))
-        .filter(agency_link::Column::EndedOn.is_null())
+        .filter(agency_link::Column::StartedOn.lte(today))
+        .filter(
+            Condition::any()
+                .add(agency_link::Column::EndedOn.is_null())
+                .add(agency_link::Column::EndedOn.gte(today)),
+        )
         .all(&app.db)
         .await
         .unwrap()
@@ -100,7 +109,7 @@ async fn school_records(app: &TestApp, person: Uuid, school: Uuid, missed: (i32,
         started_on: Set(Some(day(2025, 11, 10))),
         ended_on: Set(Some(day(2025, 11, 12))),
         sessions: Set(Some(6)),
-        reason: Set(Some("PD, VA".to_owned())),
+        reason: Set(Some("DB, VA".to_owned())),
     }
     .insert(&app.db)
     .await
@@ -227,16 +236,16 @@ async fn the_school_sees_its_own_records_of_its_pupils_through_the_partner_view(
     let suspension = &view["suspensions"][0];
     assert_eq!(suspension["kind"], "SUSPENSION");
     assert_eq!(suspension["days"], 3.0);
-    assert_eq!(suspension["reasons"][0]["code"], "PD");
+    assert_eq!(suspension["reasons"][0]["code"], "DB");
     assert_eq!(
         suspension["reasons"][0]["meaning"],
-        "Persistent disruptive behaviour"
+        "Persistent or general disruptive behaviour"
     );
     assert_eq!(
         suspension["reasons"][1]["reason"],
         "VERBAL_ABUSE_AGAINST_ADULT"
     );
-    assert_eq!(suspension["reasonAsRecorded"], "PD, VA");
+    assert_eq!(suspension["reasonAsRecorded"], "DB, VA");
 
     // The child's whole education record is not the school's: `education_records`.
     let reply = app

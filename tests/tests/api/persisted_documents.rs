@@ -7,7 +7,7 @@ use std::sync::Arc;
 use familygraph::http::Hardening;
 use familygraph::persisted::{TrustedDocuments, sha256_hex};
 use familygraph::rate_limit::{Limiter, RateLimitStore};
-use familygraph_domain::Role;
+use familygraph_domain::{Role, calendar};
 use familygraph_tests::{Backend, Reply, TestApp};
 use serde_json::{Value, json};
 
@@ -95,10 +95,13 @@ async fn school_with_children(app: &TestApp) -> (String, i64) {
         })
         .map(|l| l["agency"]["urn"].as_str().unwrap().to_owned())
         .expect("some child is on a school roll");
+    // On roll today, by the agency-link rule (`scope::agency_link_current`): UK date.
+    let today = calendar::uk_today();
     let on_roll = app
         .count(&format!(
             "SELECT COUNT(DISTINCT l.person_id) FROM agency_link l JOIN agency a ON a.id = l.agency_id
-             WHERE a.urn = '{urn}' AND l.kind = 'ON_ROLL' AND l.ended_on IS NULL"
+             WHERE a.urn = '{urn}' AND l.kind = 'ON_ROLL' AND l.started_on <= '{today}'
+               AND (l.ended_on IS NULL OR l.ended_on >= '{today}')"
         ))
         .await;
     (urn, on_roll)

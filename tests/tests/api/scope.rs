@@ -1,7 +1,7 @@
 //! Row scope: a caller sees only the records their scope reaches, enforced in SQL; an id out of
 //! scope answers exactly as an unknown id.
 
-use familygraph_domain::Role;
+use familygraph_domain::{Role, calendar};
 use familygraph_tests::TestApp;
 use serde_json::{Value, json};
 
@@ -133,10 +133,13 @@ async fn a_school_sees_only_children_on_its_roll_and_no_families() {
         .map(|l| l["agency"]["urn"].as_str().unwrap().to_owned())
         .expect("some child is on a school roll");
     let token = app.school_token(Role::SchoolDsl, &urn);
+    // On roll today, by the agency-link rule (`scope::agency_link_current`): UK date.
+    let today = calendar::uk_today();
     let on_roll = app
         .count(&format!(
             "SELECT COUNT(DISTINCT l.person_id) FROM agency_link l JOIN agency a ON a.id = l.agency_id
-             WHERE a.urn = '{urn}' AND l.kind = 'ON_ROLL' AND l.ended_on IS NULL"
+             WHERE a.urn = '{urn}' AND l.kind = 'ON_ROLL' AND l.started_on <= '{today}'
+               AND (l.ended_on IS NULL OR l.ended_on >= '{today}')"
         ))
         .await;
     let reply = app.graphql(Some(&token), TOTAL, json!({})).await;

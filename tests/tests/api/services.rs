@@ -1,18 +1,24 @@
 //! The services directory end to end: an Open Referral UK directory (a real HTTP server on a
 //! local port, serving the ORUK samples and synthetic Family Hubs in the seeded borough) →
 //! the Open Referral adapter → intake → GraphQL `services` by LSOA, locality, taxonomy term and
-//! age; re-importing an unchanged directory changes nothing.
+//! age; re-importing an unchanged directory changes nothing. A service from any adapter with
+//! impossible coordinates is kept without them, with a note.
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 use familygraph_adapter_openreferral::{OpenReferralAdapter, OpenReferralConfig};
-use familygraph_adapter_sdk::SourceAdapter;
+use familygraph_adapter_sdk::{
+    AgeRange, Batch, CanonicalRecord, Located, Location, ServiceLocation, ServiceRecord,
+    SourceAdapter, SourceRef,
+};
 use familygraph_domain::Role;
-use familygraph_intake::{ApplyCounts, Intake, RunTrigger};
+use familygraph_intake::{ApplyCounts, Intake, RunStatus, RunSummary, RunTrigger};
 use familygraph_tests::TestApp;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
+
+use super::intake_run::run_batches;
 
 /// The ORUK samples (the same files as `../shared/samples/open-referral-uk/`).
 fn sample(name: &str) -> Value {
@@ -568,4 +574,308 @@ async fn a_page_of_services_with_everything_runs_a_bounded_number_of_statements(
         assert!(*count <= 14, "{counts:?}");
     }
     server.handle.stop(true).await;
+}
+
+/// The fields of each warning logged on this thread while installed as its default
+/// subscriber (`tracing::subscriber::set_default`), with the event's target as `target`.
+#[derive(Clone, Default)]
+struct Warnings(Arc<Mutex<Vec<HashMap<String, String>>>>);
+
+/// Reads an event's fields as text.
+struct Fields<'a>(&'a mut HashMap<String, String>);
+
+impl tracing::field::Visit for Fields<'_> {
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        self.0.insert(field.name().to_owned(), value.to_owned());
+    }
+
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        self.0.insert(field.name().to_owned(), format!("{value:?}"));
+    }
+}
+
+impl tracing::Subscriber for Warnings {
+    fn enabled(&self, metadata: &tracing::Metadata<'_>) -> bool {
+        metadata.is_event() && *metadata.level() <= tracing::Level::WARN
+    }
+
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+
+    fn event(&self, event: &tracing::Event<'_>) {
+        let mut fields = HashMap::new();
+        fields.insert("target".to_owned(), event.metadata().target().to_owned());
+        event.record(&mut Fields(&mut fields));
+        self.0.lock().unwrap().push(fields);
+    }
+
+    fn enter(&self, _: &tracing::span::Id) {}
+
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+impl Warnings {
+    /// The intake's notes of coordinates left out, as `(location, reason, run id)`, sorted.
+    fn coordinate_notes(&self) -> Vec<(String, String, String)> {
+        let mut notes: Vec<_> = self
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|w| w["target"].starts_with("familygraph_intake"))
+            .filter(|w| w.get("reason").is_some_and(|r| r.contains("coordinates")))
+            .map(|w| {
+                (
+                    w["location"].clone(),
+                    w["reason"].clone(),
+                    w["run_id"].clone(),
+                )
+            })
+            .collect();
+        notes.sort();
+        notes
+    }
+}
+
+/// Where the coordinate test's records are said to be.
+const COORDINATES_DOCUMENT: &str = "test://coordinates-directory/services.json";
+
+/// A service (from an adapter other than Open Referral, which leaves bad coordinates out
+/// itself) with one location per `(latitude, longitude)`, each named and with a UPRN.
+fn service_at(id: &str, coordinates: &[(Option<f64>, Option<f64>)]) -> ServiceRecord {
+    ServiceRecord {
+        source: SourceRef::new("coordinates-directory", id),
+        name: format!("Service {id}"),
+        email: Some("hello@example.invalid".to_owned()),
+        eligibility: AgeRange {
+            minimum_age: Some(0),
+            maximum_age: Some(19),
+        },
+        locations: coordinates
+            .iter()
+            .enumerate()
+            .map(|(i, (latitude, longitude))| ServiceLocation {
+                source_id: format!("{id}-loc-{i}"),
+                name: Some(format!("{id} building {i}")),
+                uprn: Some(format!("1000000000{i}")),
+                latitude: *latitude,
+                longitude: *longitude,
+                ..Default::default()
+            })
+            .collect(),
+        ..Default::default()
+    }
+}
+
+/// `services` as one batch, the `i`th at `COORDINATES_DOCUMENT#/i`.
+fn batch_of(services: &[ServiceRecord]) -> Batch {
+    Batch {
+        records: services
+            .iter()
+            .enumerate()
+            .map(|(i, service)| {
+                Located::new(
+                    Location::document(COORDINATES_DOCUMENT).at(format!("/{i}")),
+                    CanonicalRecord::Service(service.clone()),
+                )
+            })
+            .collect(),
+        done: true,
+        ..Default::default()
+    }
+}
+
+/// Runs `services` through intake in one run, capturing the warnings logged meanwhile.
+async fn run_noting(app: &TestApp, services: &[ServiceRecord]) -> (RunSummary, Warnings) {
+    let warnings = Warnings::default();
+    let guard = tracing::subscriber::set_default(warnings.clone());
+    let summary = run_batches(
+        &app.db,
+        "coordinates-directory",
+        "coordinates-test",
+        [batch_of(services)],
+    )
+    .await;
+    drop(guard);
+    (summary, warnings)
+}
+
+/// Each service's locations as `(name, uprn, latitude, longitude)`, by `sourceId`.
+async fn locations_by_service(app: &TestApp) -> HashMap<String, Vec<Value>> {
+    let reply = app
+        .graphql(
+            Some(&app.admin_token()),
+            "{ services(first: 100) { edges { node { sourceId name email
+                 ageRange { minimumAge maximumAge }
+                 locations { name uprn latitude longitude } } } } }",
+            json!({}),
+        )
+        .await;
+    reply.data()["services"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let node = &e["node"];
+            let id = node["sourceId"].as_str().unwrap().to_owned();
+            // The rest of the service is there whatever happened to its coordinates.
+            assert_eq!(node["name"], format!("Service {id}"), "{node}");
+            assert_eq!(node["email"], "hello@example.invalid", "{node}");
+            assert_eq!(
+                node["ageRange"],
+                json!({"minimumAge": 0, "maximumAge": 19}),
+                "{node}"
+            );
+            let places = node["locations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| json!([l["name"], l["uprn"], l["latitude"], l["longitude"]]))
+                .collect();
+            (id, places)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn impossible_coordinates_are_left_out_with_a_note_and_the_service_is_kept() {
+    let app = TestApp::start().await;
+    let crewe = (Some(53.0996), Some(-2.4412));
+    let services = vec![
+        // A latitude off the globe, beside a good location of the same service.
+        service_at("fg-coord-off", &[(Some(123.0), Some(-2.4412)), crewe]),
+        service_at("fg-coord-nan", &[(Some(f64::NAN), Some(-2.4412))]),
+        service_at("fg-coord-half", &[(Some(53.0996), None)]),
+        service_at("fg-coord-inf", &[(Some(53.0996), Some(f64::INFINITY))]),
+        service_at("fg-coord-good", &[crewe, (None, None)]),
+    ];
+    let (summary, warnings) = run_noting(&app, &services).await;
+    assert!(summary.rejections.is_empty(), "{:#?}", summary.rejections);
+    assert_eq!(summary.status, RunStatus::Succeeded);
+    assert_eq!(
+        (
+            summary.counts.read,
+            summary.counts.created,
+            summary.counts.rejected
+        ),
+        (5, 5, 0),
+        "{:?}",
+        summary.counts
+    );
+
+    let places = locations_by_service(&app).await;
+    let building = |id: &str, i: usize, latitude: Value, longitude: Value| {
+        json!([
+            format!("{id} building {i}"),
+            format!("1000000000{i}"),
+            latitude,
+            longitude
+        ])
+    };
+    let expected: HashMap<String, Vec<Value>> = [
+        (
+            "fg-coord-off",
+            vec![
+                building("fg-coord-off", 0, Value::Null, Value::Null),
+                building("fg-coord-off", 1, json!(53.0996), json!(-2.4412)),
+            ],
+        ),
+        (
+            "fg-coord-nan",
+            vec![building("fg-coord-nan", 0, Value::Null, Value::Null)],
+        ),
+        (
+            "fg-coord-half",
+            vec![building("fg-coord-half", 0, Value::Null, Value::Null)],
+        ),
+        (
+            "fg-coord-inf",
+            vec![building("fg-coord-inf", 0, Value::Null, Value::Null)],
+        ),
+        (
+            "fg-coord-good",
+            vec![
+                building("fg-coord-good", 0, json!(53.0996), json!(-2.4412)),
+                building("fg-coord-good", 1, Value::Null, Value::Null),
+            ],
+        ),
+    ]
+    .into_iter()
+    .map(|(id, places)| (id.to_owned(), places))
+    .collect();
+    assert_eq!(places, expected);
+    // Nothing impossible reached the table, whatever the backend makes of NaN.
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM service_location WHERE latitude IS NOT NULL \
+             OR longitude IS NOT NULL"
+        )
+        .await,
+        2
+    );
+
+    // One note per location that lost its coordinates, at its record, naming no value.
+    let run = summary.run_id.0.to_string();
+    let reason = "locations[0]: coordinates left out: latitude must be within ±90 and \
+                  longitude within ±180, both given";
+    let notes = warnings.coordinate_notes();
+    assert_eq!(
+        notes,
+        (0..4)
+            .map(|i| (
+                format!("{COORDINATES_DOCUMENT}#/{i}"),
+                reason.to_owned(),
+                run.clone()
+            ))
+            .collect::<Vec<_>>()
+    );
+    for (_, reason, _) in &notes {
+        for value in ["123", "NaN", "nan", "inf", "53.0996", "2.4412"] {
+            assert!(!reason.contains(value), "{reason}");
+        }
+    }
+
+    // Unchanged again: nothing written, no note. A good pair turned impossible: the service is
+    // updated, the location loses its coordinates, with a note.
+    let (summary, warnings) = run_noting(&app, &services).await;
+    assert_eq!(
+        (summary.counts.unchanged, summary.counts.rejected),
+        (5, 0),
+        "{:?}",
+        summary.counts
+    );
+    assert!(warnings.coordinate_notes().is_empty());
+    let mut changed = services.clone();
+    changed[4].locations[0].latitude = Some(-90.5);
+    let (summary, warnings) = run_noting(&app, &changed).await;
+    assert_eq!(
+        (
+            summary.counts.updated,
+            summary.counts.unchanged,
+            summary.counts.rejected
+        ),
+        (1, 4, 0),
+        "{:?}",
+        summary.counts
+    );
+    assert_eq!(
+        warnings.coordinate_notes(),
+        [(
+            format!("{COORDINATES_DOCUMENT}#/4"),
+            reason.to_owned(),
+            summary.run_id.0.to_string()
+        )]
+    );
+    assert_eq!(
+        locations_by_service(&app).await["fg-coord-good"],
+        [
+            building("fg-coord-good", 0, Value::Null, Value::Null),
+            building("fg-coord-good", 1, Value::Null, Value::Null),
+        ]
+    );
 }

@@ -4,33 +4,36 @@ use crate::code_enum::code_enum;
 
 code_enum! {
     /// DfE reason for a suspension or permanent exclusion (school census, exclusions module;
-    /// the list in force since September 2020, with `OT` kept for earlier records). A school
-    /// may give up to three reasons for one suspension.
+    /// the list in force since the 2020/21 census, with `OT` kept for earlier records). A
+    /// school may give up to three reasons for one suspension. Persistent disruptive behaviour
+    /// is `DB` (`PD` is no exclusion reason: in the Common Basic Data Set it is the SEN need
+    /// type "physical disability"). Reasons the census added later are not listed: a school's
+    /// reason naming one is kept as recorded, and is not read as a DfE reason.
     pub enum ExclusionReason {
         PhysicalAssaultAgainstPupil = "PP" => "Physical assault against a pupil",
         PhysicalAssaultAgainstAdult = "PA" => "Physical assault against an adult",
-        VerbalAbuseAgainstPupil = "VP" => "Verbal abuse or threatening behaviour against a pupil",
-        VerbalAbuseAgainstAdult = "VA" => "Verbal abuse or threatening behaviour against an adult",
+        VerbalAbuseAgainstPupil = "VP" => "Verbal abuse/threatening behaviour against a pupil",
+        VerbalAbuseAgainstAdult = "VA" => "Verbal abuse/threatening behaviour against an adult",
         OffensiveWeapon = "OW" => "Use or threat of use of an offensive weapon or prohibited item",
         Bullying = "BU" => "Bullying",
         RacistAbuse = "RA" => "Racist abuse",
-        SexualOrientationGenderIdentityAbuse = "LG" => "Abuse against sexual orientation or gender identity",
+        SexualOrientationGenderIdentityAbuse = "LG" => "Abuse against sexual orientation and gender identity",
         DisabilityAbuse = "DS" => "Abuse relating to disability",
         SocialMediaOrOnlineMisuse = "MT" => "Inappropriate use of social media or online technology",
         PublicHealthMeasures = "PH" => "Wilful and repeated transgression of protective measures in place to protect public health",
         SexualMisconduct = "SM" => "Sexual misconduct",
         DrugAndAlcohol = "DA" => "Drug and alcohol related",
-        Damage = "DM" => "Damage",
+        Damage = "DM" => "Damage to property",
         Theft = "TH" => "Theft",
-        PersistentDisruptiveBehaviour = "PD" => "Persistent disruptive behaviour",
+        PersistentDisruptiveBehaviour = "DB" => "Persistent or general disruptive behaviour",
         Other = "OT" => "Other (records before September 2020)",
     }
 }
 
 impl ExclusionReason {
     /// The DfE reasons a school's free-text reason names: codes separated by commas, slashes,
-    /// semicolons or spaces (`"PP, VA"`), or a reason's label (`"Persistent disruptive
-    /// behaviour"`), letter case ignored; each reason once, in the order given. Empty when the
+    /// semicolons or spaces (`"PP, VA"`), or a reason's label (`"Persistent or general
+    /// disruptive behaviour"`), letter case ignored; each reason once, in the order given. Empty when the
     /// text names none.
     pub fn found_in(text: &str) -> Vec<ExclusionReason> {
         let trimmed = text.trim();
@@ -95,10 +98,28 @@ mod tests {
             ]
         );
         assert_eq!(
-            ExclusionReason::found_in(" persistent disruptive behaviour "),
+            ExclusionReason::found_in(" persistent or general disruptive behaviour "),
             vec![ExclusionReason::PersistentDisruptiveBehaviour]
         );
+        assert_eq!(
+            ExclusionReason::found_in("Verbal abuse/threatening behaviour against an adult"),
+            vec![ExclusionReason::VerbalAbuseAgainstAdult]
+        );
         assert!(ExclusionReason::found_in("kicked a door").is_empty());
+    }
+
+    #[test]
+    fn persistent_disruptive_behaviour_is_db_not_pd() {
+        // The census code is DB; PD is the SEN need type "physical disability", never a reason.
+        assert_eq!(
+            ExclusionReason::found_in("db, DM"),
+            vec![
+                ExclusionReason::PersistentDisruptiveBehaviour,
+                ExclusionReason::Damage
+            ]
+        );
+        assert_eq!(ExclusionReason::PersistentDisruptiveBehaviour.code(), "DB");
+        assert!(ExclusionReason::found_in("PD").is_empty());
     }
 
     #[test]

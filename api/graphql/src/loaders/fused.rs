@@ -1,4 +1,4 @@
-//! One DataLoader for every relation of a request: the loads of all relations that wait at the
+//! One batching loader for every relation of a request: the loads of all relations that wait at the
 //! same time (one level of a nested query) run as **one statement** on PostgreSQL.
 //!
 //! Each relation is a [`Part`] (an entity, the column its keys match, and the scope its rows
@@ -16,8 +16,8 @@
 //! so a child profile costs one round trip, one parse-bind-execute and one snapshot per level
 //! instead of one per relation. The parts are rendered in a fixed order (by name), so the same
 //! set of relations always gives the same statement text and each connection's prepared
-//! statement is reused. On SQLite (in-process: a statement costs no round trip) each relation
-//! has a loader of its own and runs its own statement, as before.
+//! statement is reused. On SQLite (in-process: a statement costs no round trip) the batch is the
+//! same but each relation runs its own statement.
 //!
 //! Rows come back in no particular order from the union; each relation's rows are sorted by
 //! primary key (UUIDv7: creation order) before they are handed out, on both backends.
@@ -27,7 +27,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::marker::PhantomData;
 use std::sync::{Arc, OnceLock, RwLock};
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::Loader;
 use futures_util::future::{BoxFuture, try_join_all};
 use sea_orm::sea_query::{Alias, Expr, Query, SelectStatement, UnionType};
 use sea_orm::{
@@ -37,6 +37,7 @@ use sea_orm::{
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
+use super::batch::Batcher;
 use super::{LoadError, Scoping, key_in, primary_column, record_batch, uuid_of};
 use familygraph_store::Scoped;
 
@@ -191,20 +192,14 @@ pub struct Fused {
 }
 
 impl Fused {
-    /// The request's fused loader, batching into one task per batch in the resolver's span.
-    pub fn loader(db: DatabaseConnection, parts: Parts) -> Arc<DataLoader<Fused>> {
-        Arc::new(
-            DataLoader::new(
-                Fused {
-                    db,
-                    generic: OnceLock::new(),
-                    parts,
-                },
-                |batch| tokio::spawn(tracing::Instrument::in_current_span(batch)),
-            )
-            // Keys of every relation of a level share one batch.
-            .max_batch_size(10_000),
-        )
+    /// The request's fused loader: keys of every relation that wait together share a batch
+    /// (see [`super::batch`]).
+    pub fn loader(db: DatabaseConnection, parts: Parts) -> Arc<Batcher<PartKey, Fused>> {
+        Arc::new(Batcher::new(Fused {
+            db,
+            generic: OnceLock::new(),
+            parts,
+        }))
     }
 
     fn part(&self, index: usize) -> Result<Arc<dyn Part>, DbErr> {
@@ -322,13 +317,13 @@ impl Loader<PartKey> for Fused {
 /// A typed handle on one relation of the fused loader: what [`super::Loaders::by_id`] and
 /// [`super::Loaders::has_many`] give out. `V` is `E::Model` or `Vec<E::Model>`.
 pub struct Relation<V> {
-    loader: Arc<DataLoader<Fused>>,
+    loader: Arc<Batcher<PartKey, Fused>>,
     part: usize,
     value: PhantomData<fn() -> V>,
 }
 
 impl<V: Clone + Send + Sync + 'static> Relation<V> {
-    pub(super) fn new(loader: Arc<DataLoader<Fused>>, part: usize) -> Self {
+    pub(super) fn new(loader: Arc<Batcher<PartKey, Fused>>, part: usize) -> Self {
         Self {
             loader,
             part,

@@ -30,8 +30,8 @@ use familygraph_store::entity::{
 use familygraph_store::{AuditAction, AuditContext, AuditedRecord, StoreError, audit};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait, UpdateMany,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -482,6 +482,43 @@ fn now() -> DateTime<Utc> {
     DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
 }
 
+/// Acts on the dead letter `which` for `actor`, audited as `operation` (`retryDelivery`,
+/// `discardDelivery`), in one transaction: `change` updates its ledger (given the transaction
+/// and the time now) and says how many of its rows changed. Unless that is exactly the one, the
+/// action is refused (the delivery is unknown or not dead-lettered: see [`refuse`]) and nothing
+/// is kept; otherwise it is audited and committed. Returns the delivery as it now is.
+async fn act_on(
+    db: &DatabaseConnection,
+    actor: &Principal,
+    operation: &str,
+    which: DeliveryRef,
+    change: impl AsyncFnOnce(&DatabaseTransaction, DateTime<Utc>) -> Result<u64, DeadLetterError>,
+) -> Result<DeadLetterRecord, DeadLetterError> {
+    let txn = db.begin().await?;
+    let changed = change(&txn, now()).await?;
+    if changed != 1 {
+        let refusal = refuse(&txn, which).await;
+        return Err(refusal);
+    }
+    audit_change(&txn, actor, operation, which).await?;
+    let record = find(&txn, which).await?.ok_or(DeadLetterError::NotFound)?;
+    txn.commit().await?;
+    Ok(record)
+}
+
+/// Puts `outbox_delivery` rows back in the queue, due `now`, with their attempt count reset to
+/// 0 (the rows are those the caller's filters pick).
+fn requeue_outbox(now: DateTime<Utc>) -> UpdateMany<outbox_delivery::Entity> {
+    outbox_delivery::Entity::update_many()
+        .col_expr(
+            outbox_delivery::Column::Status,
+            Expr::value(outbox_delivery::STATUS_PENDING),
+        )
+        .col_expr(outbox_delivery::Column::Attempts, Expr::value(0))
+        .col_expr(outbox_delivery::Column::NextAttemptAt, Expr::value(now))
+        .col_expr(outbox_delivery::Column::UpdatedAt, Expr::value(now))
+}
+
 /// Puts the dead letter `which` back in the queue, due now, with its attempt count reset to
 /// 0 (see the module documentation), audited as `retryDelivery` by `actor`. A webhook
 /// delivery's event is queued again for the webhooks target too, which then sends to that
@@ -491,76 +528,57 @@ pub async fn retry(
     actor: &Principal,
     which: DeliveryRef,
 ) -> Result<DeadLetterRecord, DeadLetterError> {
-    let txn = db.begin().await?;
-    let now = now();
-    let changed = match which {
-        DeliveryRef::Outbox(id) => {
-            outbox_delivery::Entity::update_many()
-                .col_expr(
-                    outbox_delivery::Column::Status,
-                    Expr::value(outbox_delivery::STATUS_PENDING),
-                )
-                .col_expr(outbox_delivery::Column::Attempts, Expr::value(0))
-                .col_expr(outbox_delivery::Column::NextAttemptAt, Expr::value(now))
-                .col_expr(outbox_delivery::Column::UpdatedAt, Expr::value(now))
-                .filter(outbox_delivery::Column::Id.eq(id))
-                .filter(
-                    outbox_delivery::Column::Status.eq(outbox_delivery::STATUS_FAILED_PERMANENTLY),
-                )
-                .exec(&txn)
-                .await?
-                .rows_affected
-        }
-        DeliveryRef::Webhook(id) => {
-            let Some(row) = webhook_delivery::Entity::find_by_id(id).one(&txn).await? else {
-                return Err(DeadLetterError::NotFound);
-            };
-            if row.status == webhook_delivery::STATUS_FAILED {
-                let active = webhook_subscription::Entity::find_by_id(row.subscription_id)
-                    .one(&txn)
-                    .await?
-                    .is_some_and(|s| s.active && s.deleted_at.is_none());
-                if !active {
-                    return Err(DeadLetterError::SubscriptionInactive);
-                }
-            }
-            let changed = webhook_delivery::Entity::update_many()
-                .col_expr(
-                    webhook_delivery::Column::Status,
-                    Expr::value(webhook_delivery::STATUS_PENDING),
-                )
-                .col_expr(webhook_delivery::Column::Attempts, Expr::value(0))
-                .filter(webhook_delivery::Column::Id.eq(id))
-                .filter(webhook_delivery::Column::Status.eq(webhook_delivery::STATUS_FAILED))
-                .exec(&txn)
-                .await?
-                .rows_affected;
-            if changed == 1 {
-                // The fan-out target retries the event; it sends only to pending subscribers.
-                outbox_delivery::Entity::update_many()
-                    .col_expr(
-                        outbox_delivery::Column::Status,
-                        Expr::value(outbox_delivery::STATUS_PENDING),
+    act_on(db, actor, "retryDelivery", which, async |txn, now| {
+        Ok(match which {
+            DeliveryRef::Outbox(id) => {
+                requeue_outbox(now)
+                    .filter(outbox_delivery::Column::Id.eq(id))
+                    .filter(
+                        outbox_delivery::Column::Status
+                            .eq(outbox_delivery::STATUS_FAILED_PERMANENTLY),
                     )
-                    .col_expr(outbox_delivery::Column::Attempts, Expr::value(0))
-                    .col_expr(outbox_delivery::Column::NextAttemptAt, Expr::value(now))
-                    .col_expr(outbox_delivery::Column::UpdatedAt, Expr::value(now))
-                    .filter(outbox_delivery::Column::Target.eq(WEBHOOKS_TARGET))
-                    .filter(outbox_delivery::Column::OutboxEventId.eq(row.outbox_event_id))
-                    .exec(&txn)
-                    .await?;
+                    .exec(txn)
+                    .await?
+                    .rows_affected
             }
-            changed
-        }
-    };
-    if changed != 1 {
-        let refusal = refuse(&txn, which).await;
-        return Err(refusal);
-    }
-    audit_change(&txn, actor, "retryDelivery", which).await?;
-    let record = find(&txn, which).await?.ok_or(DeadLetterError::NotFound)?;
-    txn.commit().await?;
-    Ok(record)
+            DeliveryRef::Webhook(id) => {
+                let Some(row) = webhook_delivery::Entity::find_by_id(id).one(txn).await? else {
+                    return Err(DeadLetterError::NotFound);
+                };
+                if row.status == webhook_delivery::STATUS_FAILED {
+                    let active = webhook_subscription::Entity::find_by_id(row.subscription_id)
+                        .one(txn)
+                        .await?
+                        .is_some_and(|s| s.active && s.deleted_at.is_none());
+                    if !active {
+                        return Err(DeadLetterError::SubscriptionInactive);
+                    }
+                }
+                let changed = webhook_delivery::Entity::update_many()
+                    .col_expr(
+                        webhook_delivery::Column::Status,
+                        Expr::value(webhook_delivery::STATUS_PENDING),
+                    )
+                    .col_expr(webhook_delivery::Column::Attempts, Expr::value(0))
+                    .filter(webhook_delivery::Column::Id.eq(id))
+                    .filter(webhook_delivery::Column::Status.eq(webhook_delivery::STATUS_FAILED))
+                    .exec(txn)
+                    .await?
+                    .rows_affected;
+                if changed == 1 {
+                    // The fan-out target retries the event; it sends only to pending
+                    // subscribers.
+                    requeue_outbox(now)
+                        .filter(outbox_delivery::Column::Target.eq(WEBHOOKS_TARGET))
+                        .filter(outbox_delivery::Column::OutboxEventId.eq(row.outbox_event_id))
+                        .exec(txn)
+                        .await?;
+                }
+                changed
+            }
+        })
+    })
+    .await
 }
 
 /// Sets the dead letter `which` aside: `discarded` in its ledger, never attempted again,
@@ -570,45 +588,39 @@ pub async fn discard(
     actor: &Principal,
     which: DeliveryRef,
 ) -> Result<DeadLetterRecord, DeadLetterError> {
-    let txn = db.begin().await?;
-    let now = now();
-    let changed = match which {
-        DeliveryRef::Outbox(id) => {
-            outbox_delivery::Entity::update_many()
-                .col_expr(
-                    outbox_delivery::Column::Status,
-                    Expr::value(STATUS_DISCARDED),
-                )
-                .col_expr(outbox_delivery::Column::UpdatedAt, Expr::value(now))
-                .filter(outbox_delivery::Column::Id.eq(id))
-                .filter(
-                    outbox_delivery::Column::Status.eq(outbox_delivery::STATUS_FAILED_PERMANENTLY),
-                )
-                .exec(&txn)
-                .await?
-                .rows_affected
-        }
-        DeliveryRef::Webhook(id) => {
-            webhook_delivery::Entity::update_many()
-                .col_expr(
-                    webhook_delivery::Column::Status,
-                    Expr::value(STATUS_DISCARDED),
-                )
-                .filter(webhook_delivery::Column::Id.eq(id))
-                .filter(webhook_delivery::Column::Status.eq(webhook_delivery::STATUS_FAILED))
-                .exec(&txn)
-                .await?
-                .rows_affected
-        }
-    };
-    if changed != 1 {
-        let refusal = refuse(&txn, which).await;
-        return Err(refusal);
-    }
-    audit_change(&txn, actor, "discardDelivery", which).await?;
-    let record = find(&txn, which).await?.ok_or(DeadLetterError::NotFound)?;
-    txn.commit().await?;
-    Ok(record)
+    act_on(db, actor, "discardDelivery", which, async |txn, now| {
+        Ok(match which {
+            DeliveryRef::Outbox(id) => {
+                outbox_delivery::Entity::update_many()
+                    .col_expr(
+                        outbox_delivery::Column::Status,
+                        Expr::value(STATUS_DISCARDED),
+                    )
+                    .col_expr(outbox_delivery::Column::UpdatedAt, Expr::value(now))
+                    .filter(outbox_delivery::Column::Id.eq(id))
+                    .filter(
+                        outbox_delivery::Column::Status
+                            .eq(outbox_delivery::STATUS_FAILED_PERMANENTLY),
+                    )
+                    .exec(txn)
+                    .await?
+                    .rows_affected
+            }
+            DeliveryRef::Webhook(id) => {
+                webhook_delivery::Entity::update_many()
+                    .col_expr(
+                        webhook_delivery::Column::Status,
+                        Expr::value(STATUS_DISCARDED),
+                    )
+                    .filter(webhook_delivery::Column::Id.eq(id))
+                    .filter(webhook_delivery::Column::Status.eq(webhook_delivery::STATUS_FAILED))
+                    .exec(txn)
+                    .await?
+                    .rows_affected
+            }
+        })
+    })
+    .await
 }
 
 /// A delivery that gave up (or was discarded): what went wrong, never what was sent.
@@ -717,6 +729,26 @@ pub struct DeadLetterPayload {
     pub dead_letter: DeadLetter,
 }
 
+/// A dead-letter mutation: administrators only (`FORBIDDEN` otherwise); `act` (retry or
+/// discard) on the delivery `input` names, for the caller.
+async fn administer(
+    ctx: &Context<'_>,
+    input: DeadLetterInput,
+    act: impl AsyncFnOnce(
+        &DatabaseConnection,
+        &Principal,
+        DeliveryRef,
+    ) -> Result<DeadLetterRecord, DeadLetterError>,
+) -> ApiResult<DeadLetterPayload> {
+    let rc = request(ctx)?;
+    rc.require(Operation::RunAdapters, DESCRIBED)?;
+    let which = DeliveryRef::from_global_id("id", &input.id)?;
+    let record = act(&rc.db, &rc.principal, which).await?;
+    Ok(DeadLetterPayload {
+        dead_letter: DeadLetter(record),
+    })
+}
+
 /// Dead-letter mutations.
 #[derive(Default)]
 pub struct DeadLetterMutation;
@@ -732,13 +764,7 @@ impl DeadLetterMutation {
         ctx: &Context<'_>,
         input: DeadLetterInput,
     ) -> ApiResult<DeadLetterPayload> {
-        let rc = request(ctx)?;
-        rc.require(Operation::RunAdapters, DESCRIBED)?;
-        let which = DeliveryRef::from_global_id("id", &input.id)?;
-        let record = retry(&rc.db, &rc.principal, which).await?;
-        Ok(DeadLetterPayload {
-            dead_letter: DeadLetter(record),
-        })
+        administer(ctx, input, retry).await
     }
 
     /// Discards a dead letter: it stays in its ledger as `DISCARDED` and is never attempted
@@ -749,13 +775,7 @@ impl DeadLetterMutation {
         ctx: &Context<'_>,
         input: DeadLetterInput,
     ) -> ApiResult<DeadLetterPayload> {
-        let rc = request(ctx)?;
-        rc.require(Operation::RunAdapters, DESCRIBED)?;
-        let which = DeliveryRef::from_global_id("id", &input.id)?;
-        let record = discard(&rc.db, &rc.principal, which).await?;
-        Ok(DeadLetterPayload {
-            dead_letter: DeadLetter(record),
-        })
+        administer(ctx, input, discard).await
     }
 }
 

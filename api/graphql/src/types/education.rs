@@ -8,7 +8,10 @@ use async_graphql::{Context, Enum, Object};
 use chrono::NaiveDate;
 use familygraph_domain::ExclusionReason;
 use familygraph_domain::calendar::{self, SchoolTerm};
+use familygraph_store::Scoped;
 use familygraph_store::entity::{agency, attendance_summary, school_suspension};
+use sea_orm::EntityTrait;
+use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use super::agency::Agency;
@@ -181,7 +184,7 @@ impl SuspensionReason {
     async fn reason(&self) -> ExclusionReason {
         self.0
     }
-    /// The DfE code (`PP`, `VA`, `PD`...).
+    /// The DfE code (`PP`, `VA`, `DB`...).
     async fn code(&self) -> &'static str {
         self.0.code()
     }
@@ -201,34 +204,63 @@ async fn school(ctx: &Context<'_>, agency_id: Uuid) -> ApiResult<Option<Agency>>
         .map(Agency))
 }
 
-/// The child's attendance records the caller may see, oldest period first: one batched
-/// statement for every child asking in the same request.
+/// The child's pupil records of one kind (`E`: attendance summaries or suspensions, by their
+/// `person_column`) that the caller may see, in `order`, each wrapped by `wrap`. They load
+/// through the request's batched loader (one statement for every child asking in the same
+/// request) under the caller's row scope (`familygraph_store::education`): every school's rows
+/// for a caller granted `education_records`, a school's own rows for pupils on its roll through
+/// the partner view, nobody else's.
+async fn pupil_records<E, K, T>(
+    rc: &RequestContext,
+    person_column: E::Column,
+    person_id: Uuid,
+    order: impl FnMut(&E::Model) -> K,
+    wrap: impl FnMut(E::Model) -> T,
+) -> ApiResult<Vec<T>>
+where
+    E: EntityTrait + Scoped,
+    E::Model: DeserializeOwned + Clone + Send + Sync + 'static,
+    E::Column: Send + Sync,
+    K: Ord,
+{
+    let mut rows = rc
+        .loaders
+        .has_many::<E>(person_column)
+        .load_one(person_id)
+        .await?
+        .unwrap_or_default();
+    rows.sort_by_key(order);
+    Ok(rows.into_iter().map(wrap).collect())
+}
+
+/// The child's attendance records the caller may see, oldest period first (see
+/// [`pupil_records`]).
 pub(crate) async fn attendance_of(
     rc: &RequestContext,
     person_id: Uuid,
 ) -> ApiResult<Vec<SchoolAttendance>> {
-    let mut rows = rc
-        .loaders
-        .has_many::<attendance_summary::Entity>(attendance_summary::Column::PersonId)
-        .load_one(person_id)
-        .await?
-        .unwrap_or_default();
-    rows.sort_by_key(|row| (row.period_start, row.period_end, row.agency_id, row.id));
-    Ok(rows.into_iter().map(SchoolAttendance).collect())
+    pupil_records::<attendance_summary::Entity, _, _>(
+        rc,
+        attendance_summary::Column::PersonId,
+        person_id,
+        |row| (row.period_start, row.period_end, row.agency_id, row.id),
+        SchoolAttendance,
+    )
+    .await
 }
 
-/// The child's suspensions and exclusions the caller may see, oldest first: one batched
-/// statement for every child asking in the same request.
+/// The child's suspensions and exclusions the caller may see, oldest first (see
+/// [`pupil_records`]).
 pub(crate) async fn suspensions_of(
     rc: &RequestContext,
     person_id: Uuid,
 ) -> ApiResult<Vec<SchoolSuspension>> {
-    let mut rows = rc
-        .loaders
-        .has_many::<school_suspension::Entity>(school_suspension::Column::PersonId)
-        .load_one(person_id)
-        .await?
-        .unwrap_or_default();
-    rows.sort_by_key(|row| (row.started_on, row.id));
-    Ok(rows.into_iter().map(SchoolSuspension).collect())
+    pupil_records::<school_suspension::Entity, _, _>(
+        rc,
+        school_suspension::Column::PersonId,
+        person_id,
+        |row| (row.started_on, row.id),
+        SchoolSuspension,
+    )
+    .await
 }

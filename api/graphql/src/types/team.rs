@@ -14,6 +14,7 @@ use super::stored;
 use crate::context::request;
 use crate::error::ApiResult;
 use crate::global_id;
+use crate::loaders::CaseloadReach;
 use crate::pagination::{Page, PageRequest, page_of, wants_total};
 
 /// A team of practitioners.
@@ -97,18 +98,20 @@ impl Team {
     ) -> ApiResult<Page<Involvement>> {
         let rc = request(ctx)?;
         let page = PageRequest::new(first, after.as_deref())?;
+        let reach = CaseloadReach::of(&rc.scope, &self.0.code);
         let total_count = if wants_total(ctx) {
             rc.loaders
-                .caseload_count(false)
+                .caseload_count(reach)
                 .load_one(self.0.id)
                 .await?
                 .unwrap_or_default()
+                .allocations
         } else {
             0
         };
         let rows = rc
             .loaders
-            .caseload_page(page)
+            .caseload_page(reach, page)
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
@@ -116,12 +119,14 @@ impl Team {
     }
     /// How many children the team holds open allocations for, as far as the caller may see.
     async fn caseload_size(&self, ctx: &Context<'_>) -> ApiResult<u64> {
-        Ok(request(ctx)?
+        let rc = request(ctx)?;
+        Ok(rc
             .loaders
-            .caseload_count(true)
+            .caseload_count(CaseloadReach::of(&rc.scope, &self.0.code))
             .load_one(self.0.id)
             .await?
-            .unwrap_or_default())
+            .unwrap_or_default()
+            .children)
     }
 }
 

@@ -18,13 +18,21 @@
 //!   case and surrounding spaces) when there is one; the directory never creates, renames or
 //!   moves the council's Family Hubs, which are the council's reference data (with their
 //!   area and opening date).
+//! - A location's coordinates are kept only as a possible pair (both given, finite, latitude
+//!   within ±90 and longitude within ±180 WGS84 degrees, as the database's checks require).
+//!   Otherwise neither is kept, the rest of the service is applied, and a note says which
+//!   location lost them and why, never the value. The Open Referral adapter leaves such
+//!   coordinates out itself; this covers a record from any other adapter. The intake keeps no
+//!   notes in a run yet (an adapter's `FieldNote`s are not kept either), so the note is logged
+//!   as a warning with the run and the record's location.
 //! - Rejected: a service without a name, or with a minimum age above its maximum age.
 
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::Utc;
 use familygraph_adapter_sdk::{
-    Located, RecordKey, ServiceRecord, ServiceStatus, TaxonomyTermRecord,
+    FieldNote, Located, Location, RecordKey, ServiceLocation, ServiceRecord, ServiceStatus,
+    TaxonomyTermRecord,
 };
 use familygraph_store::entity::{
     family_hub, lsoa, service, service_location, service_taxonomy_term, taxonomy_term,
@@ -36,7 +44,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::source_record::{self, content_hash, key};
+use super::source_record::{Ledger, content_hash, key};
 use super::{Applied, RecordRejected};
 
 /// The `source_record` entity type of a service.
@@ -61,11 +69,13 @@ pub fn status_code(status: ServiceStatus) -> &'static str {
 /// Whether `key` was applied before with this content: `Some(id)` of its row if so.
 async fn unchanged(
     txn: &DatabaseTransaction,
+    ledger: &Ledger,
     key: &RecordKey,
     hash: &str,
     entity_type: &str,
 ) -> Result<Option<Uuid>, RecordRejected> {
-    Ok(source_record::lookup(txn, key)
+    Ok(ledger
+        .lookup(txn, key)
         .await
         .map_err(db_err)?
         .filter(|seen| seen.entity_type == entity_type && seen.content_hash == hash)
@@ -88,7 +98,8 @@ pub(crate) async fn apply_taxonomy_term(
     let rec = &located.record;
     let key = key(TAXONOMY_TERM, &rec.source);
     let hash = content_hash(rec);
-    if let Some(id) = unchanged(txn, &key, &hash, TAXONOMY_TERM).await? {
+    let ledger = Ledger::default();
+    if let Some(id) = unchanged(txn, &ledger, &key, &hash, TAXONOMY_TERM).await? {
         return Ok(Applied::Unchanged(id));
     }
     let name = rec.name.trim();
@@ -155,7 +166,8 @@ pub(crate) async fn apply_taxonomy_term(
         .exec(txn)
         .await
         .map_err(db_err)?;
-    source_record::remember(txn, &key, TAXONOMY_TERM, id, None, &hash, run_id)
+    ledger
+        .remember(txn, &key, TAXONOMY_TERM, id, None, &hash, run_id)
         .await
         .map_err(db_err)?;
     Ok(if updated {
@@ -174,7 +186,8 @@ pub(crate) async fn apply_service(
     let rec = &located.record;
     let key = key(SERVICE, &rec.source);
     let hash = content_hash(rec);
-    if let Some(id) = unchanged(txn, &key, &hash, SERVICE).await? {
+    let ledger = Ledger::default();
+    if let Some(id) = unchanged(txn, &ledger, &key, &hash, SERVICE).await? {
         return Ok(Applied::Unchanged(id));
     }
     let name = rec.name.trim();
@@ -260,11 +273,20 @@ pub(crate) async fn apply_service(
             id
         }
     };
-    apply_locations(txn, id, rec).await?;
+    let notes = apply_locations(txn, id, &located.location, rec).await?;
     apply_term_links(txn, id, rec).await?;
-    source_record::remember(txn, &key, SERVICE, id, None, &hash, run_id)
+    ledger
+        .remember(txn, &key, SERVICE, id, None, &hash, run_id)
         .await
         .map_err(db_err)?;
+    for note in &notes {
+        tracing::warn!(
+            run_id = %run_id,
+            location = %note.location,
+            reason = %note.reason,
+            "a value was left out of a service record"
+        );
+    }
     Ok(if updated {
         Applied::Updated(id)
     } else {
@@ -272,14 +294,49 @@ pub(crate) async fn apply_service(
     })
 }
 
-/// Inserts the service's locations, linking each to the council's LSOA of its code.
+/// Why a location's coordinates were left out (naming no value).
+const COORDINATES_LEFT_OUT: &str = "coordinates left out: latitude must be within ±90 and \
+     longitude within ±180, both given";
+
+/// Whether `latitude` and `longitude` (WGS84 degrees) are a place on the globe: both finite,
+/// latitude within ±90 and longitude within ±180. `NaN` and the infinities are not.
+fn on_the_globe(latitude: f64, longitude: f64) -> bool {
+    latitude.is_finite()
+        && longitude.is_finite()
+        && (-90.0..=90.0).contains(&latitude)
+        && (-180.0..=180.0).contains(&longitude)
+}
+
+/// What is stored of a location's coordinates.
+enum Coordinates {
+    /// The pair, given and on the globe; or `None`, neither given.
+    Kept(Option<(f64, f64)>),
+    /// One of the pair only, or a pair off the globe: neither is stored.
+    LeftOut,
+}
+
+/// What is stored of `place`'s coordinates.
+fn coordinates(place: &ServiceLocation) -> Coordinates {
+    match (place.latitude, place.longitude) {
+        (Some(latitude), Some(longitude)) if on_the_globe(latitude, longitude) => {
+            Coordinates::Kept(Some((latitude, longitude)))
+        }
+        (None, None) => Coordinates::Kept(None),
+        _ => Coordinates::LeftOut,
+    }
+}
+
+/// Inserts the service's locations, linking each to the council's LSOA of its code; returns
+/// a note (at the record's `location`) for each location whose coordinates were left out.
 async fn apply_locations(
     txn: &DatabaseTransaction,
     service_id: Uuid,
+    location: &Location,
     rec: &ServiceRecord,
-) -> Result<(), RecordRejected> {
+) -> Result<Vec<FieldNote>, RecordRejected> {
+    let mut notes = Vec::new();
     if rec.locations.is_empty() {
-        return Ok(());
+        return Ok(notes);
     }
     let codes: BTreeSet<String> = rec
         .locations
@@ -298,9 +355,20 @@ async fn apply_locations(
             .map(|row| (row.code, row.id))
             .collect()
     };
-    let rows = rec.locations.iter().enumerate().map(|(position, place)| {
+    let mut rows = Vec::with_capacity(rec.locations.len());
+    for (position, place) in rec.locations.iter().enumerate() {
+        let pair = match coordinates(place) {
+            Coordinates::Kept(pair) => pair,
+            Coordinates::LeftOut => {
+                notes.push(FieldNote {
+                    location: location.clone(),
+                    reason: format!("locations[{position}]: {COORDINATES_LEFT_OUT}"),
+                });
+                None
+            }
+        };
         let lsoa_code = place.lsoa.as_ref().map(|c| c.as_str().to_owned());
-        service_location::ActiveModel {
+        rows.push(service_location::ActiveModel {
             id: Set(Uuid::now_v7()),
             service_id: Set(service_id),
             position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
@@ -310,15 +378,15 @@ async fn apply_locations(
             lsoa_id: Set(lsoa_code.as_ref().and_then(|c| known.get(c).copied())),
             lsoa_code: Set(lsoa_code),
             uprn: Set(trimmed(place.uprn.as_deref())),
-            latitude: Set(place.latitude),
-            longitude: Set(place.longitude),
-        }
-    });
+            latitude: Set(pair.map(|(latitude, _)| latitude)),
+            longitude: Set(pair.map(|(_, longitude)| longitude)),
+        });
+    }
     service_location::Entity::insert_many(rows)
         .exec(txn)
         .await
         .map_err(db_err)?;
-    Ok(())
+    Ok(notes)
 }
 
 /// Links the service to its taxonomy terms, creating a term row for a term not yet known.

@@ -71,30 +71,6 @@ async fn find<C: ConnectionTrait>(
         .await
 }
 
-/// Records (insert or update) that `key` became `entity_type`/`entity_id` with this content.
-#[allow(clippy::too_many_arguments)]
-pub(crate) async fn remember<C: ConnectionTrait>(
-    db: &C,
-    key: &RecordKey,
-    entity_type: &str,
-    entity_id: Uuid,
-    person_id: Option<Uuid>,
-    content_hash: &str,
-    run_id: Uuid,
-) -> Result<(), DbErr> {
-    Ledger::default()
-        .remember(
-            db,
-            key,
-            entity_type,
-            entity_id,
-            person_id,
-            content_hash,
-            run_id,
-        )
-        .await
-}
-
 /// The record key of a record of `kind` from `source`.
 pub(crate) fn key(kind: &str, source: &SourceRef) -> RecordKey {
     RecordKey {

@@ -241,15 +241,18 @@ impl Extension for OperationTelemetry {
         }
         let parent_type: &str = info.parent_type;
         let field: &str = info.name;
-        let start = SystemTime::now();
+        // One monotonic reading before and one after; the wall-clock times are read only for
+        // the few fields slow enough to record (every field of every response passes here).
         let started = Instant::now();
         let result = next.run(ctx, info).await;
-        if started.elapsed() >= self.resolver_threshold && super::traces::sampled() {
+        let elapsed = started.elapsed();
+        if elapsed >= self.resolver_threshold && super::traces::sampled() {
+            let end = SystemTime::now();
             FinishedSpan {
                 name: format!("resolve {parent_type}.{field}").into(),
                 kind: SpanKind::Internal,
-                start,
-                end: SystemTime::now(),
+                start: end.checked_sub(elapsed).unwrap_or(end),
+                end,
                 attributes: vec![
                     KeyValue::new("graphql.field.parent_type", parent_type.to_owned()),
                     KeyValue::new("graphql.field.name", field.to_owned()),
