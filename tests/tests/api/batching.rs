@@ -46,10 +46,12 @@ async fn a_deep_query_costs_the_same_statements_for_ten_rows_as_for_a_hundred() 
     // push the hundred-row count far past this.
     // Loaders send a batch once the request has nothing more to add to it (see
     // `loaders::batch`), so a level stays one batch however busy the CPU is; the margin is for
-    // a resolver that awaits something else mid-level. Loading per row would add a hundred.
+    // a resolver that awaits something else mid-level, or an audit batch that commits apart
+    // (measured: 10–12 statements for 10 or 100 children on PostgreSQL, 36 on SQLite; the
+    // timer window this replaced gave 30 for 100). Loading per row would add a hundred.
     assert!(many < 70, "{many} statements for {many_rows} children");
     assert!(
-        many <= few + 25,
+        many <= few + 5,
         "statement count grew with rows: {few} for {few_rows} rows, {many} for {many_rows}"
     );
 }
