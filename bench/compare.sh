@@ -133,12 +133,15 @@ sql "SELECT DISTINCT pi.value FROM person_identifier pi JOIN involvement i ON i.
 sed -E 's/.*/{"identifier":{"kind":"NHS_NUMBER","value":"&"}}/' "$vars/w5b_values.txt" >"$vars/w5b.jsonl"
 sed -E 's/.*/{"value":"&"}/' "$vars/w5b_values.txt" >"$vars/w5b_postgraphile.jsonl"
 sed -E 's/.*"search":"([^"]*)".*/{"search":"%\1%"}/' "$vars/w5a.jsonl" >"$vars/w5a_postgraphile.jsonl"
-# W6: the school with the most children on roll.
+# W6: the school with the most children on roll today, by the API's agency-link rule
+# (started on or before today, not ended before today).
 school=$(sql "SELECT a.urn FROM agency_link l JOIN agency a ON a.id = l.agency_id
-  WHERE l.kind = 'ON_ROLL' AND l.ended_on IS NULL AND a.urn IS NOT NULL
+  WHERE l.kind = 'ON_ROLL' AND l.started_on <= current_date
+    AND (l.ended_on IS NULL OR l.ended_on >= current_date) AND a.urn IS NOT NULL
   GROUP BY a.urn ORDER BY count(DISTINCT l.person_id) DESC, a.urn LIMIT 1")
 on_roll=$(sql "SELECT count(DISTINCT l.person_id) FROM agency_link l JOIN agency a ON a.id = l.agency_id
-  WHERE a.urn = '$school' AND l.kind = 'ON_ROLL' AND l.ended_on IS NULL")
+  WHERE a.urn = '$school' AND l.kind = 'ON_ROLL' AND l.started_on <= current_date
+    AND (l.ended_on IS NULL OR l.ended_on >= current_date)")
 echo '{"first":50}' >"$vars/w6.jsonl"
 echo "W1 children: $(wc -l <"$vars/w1_ids.txt"); W5 names: $(wc -l <"$vars/w5a.jsonl"); W6 school $school with $on_roll on roll" | tee -a "$out/machine.txt" >&2
 

@@ -32,6 +32,7 @@ mod m20261206_000006_person_name_trigram;
 mod m20261206_000007_add_agency_link_year_group;
 mod m20261206_000008_check_service_location_coordinates;
 mod m20261206_000009_index_open_allocations;
+mod m20261206_000010_create_adapter_note;
 
 /// The familygraph migrator: every schema migration, oldest first.
 pub struct Migrator;
@@ -63,6 +64,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000007_add_agency_link_year_group::Migration),
             Box::new(m20261206_000008_check_service_location_coordinates::Migration),
             Box::new(m20261206_000009_index_open_allocations::Migration),
+            Box::new(m20261206_000010_create_adapter_note::Migration),
         ]
     }
 }

@@ -10,9 +10,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use familygraph_migrations::Migrator;
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::{Database, DatabaseConnection, DbBackend, Statement, Value};
+use sea_orm_migration::sea_orm::{DatabaseConnection, DbBackend, Statement, Value};
 
 /// The migration under test.
 const MIGRATION: &str = "m20261206_000008_check_service_location_coordinates";
@@ -320,15 +322,8 @@ async fn exercise(db: &DatabaseConnection) {
 
     // Down lifts the refusal and keeps the rows (the migrations after this one go first).
     let before = count(db, "SELECT COUNT(*) FROM service_location").await;
-    let names: Vec<String> = Migrator::migrations()
-        .iter()
-        .map(|migration| migration.name().to_owned())
-        .collect();
-    let this_one = names
-        .iter()
-        .position(|name| name.contains("check_service_location_coordinates"))
-        .expect("the coordinates migration is registered");
-    let steps = <u32 as TryFrom<usize>>::try_from(names.len() - this_one).unwrap();
+    let all = <u32 as TryFrom<usize>>::try_from(Migrator::migrations().len()).unwrap();
+    let steps = all - migrations_before();
     Migrator::down(db, Some(steps)).await.unwrap();
     assert_eq!(
         count(db, "SELECT COUNT(*) FROM service_location").await,
@@ -342,50 +337,10 @@ async fn exercise(db: &DatabaseConnection) {
 
 #[tokio::test]
 async fn sqlite_refuses_impossible_coordinates() {
-    let db = Database::connect("sqlite::memory:").await.unwrap();
-    exercise(&db).await;
+    common::on_sqlite(|db| async move { exercise(&db).await }).await;
 }
 
 #[tokio::test]
 async fn postgres_refuses_impossible_coordinates() {
-    let server = match std::env::var("FAMILYGRAPH_TEST_POSTGRES") {
-        Ok(server) => server,
-        Err(_) if std::env::var("FAMILYGRAPH_TEST_BACKEND").as_deref() == Ok("postgres") => {
-            "postgres://postgres@127.0.0.1:5432".to_owned()
-        }
-        Err(_) => {
-            eprintln!("FAMILYGRAPH_TEST_POSTGRES not set; skipping the PostgreSQL run");
-            return;
-        }
-    };
-    let server = server.trim_end_matches('/');
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let name = format!("fg_mig_coord_{}_{nanos}", std::process::id());
-    let admin = Database::connect(format!("{server}/postgres"))
-        .await
-        .unwrap();
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-        .await
-        .unwrap();
-
-    let db = Database::connect(format!("{server}/{name}")).await.unwrap();
-    // The outcome is kept so that the database is dropped whether the checks pass or not.
-    let outcome = tokio::spawn({
-        let db = db.clone();
-        async move { exercise(&db).await }
-    })
-    .await;
-    db.close().await.unwrap();
-    admin
-        .execute_unprepared(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
-        .await
-        .unwrap();
-    admin.close().await.unwrap();
-    if let Err(panic) = outcome {
-        std::panic::resume_unwind(panic.into_panic());
-    }
+    common::on_postgres("fg_mig_coord", |db| async move { exercise(&db).await }).await;
 }

@@ -1,12 +1,15 @@
-//! Runs every migration up and back down on SQLite (in memory) and, when
-//! `FAMILYGRAPH_TEST_POSTGRES` names a server (e.g. `postgres://postgres@127.0.0.1:5432`), on a
-//! freshly created PostgreSQL database that is dropped afterwards.
+//! Runs every migration up and back down on SQLite (in memory) and on a freshly created
+//! PostgreSQL database, dropped afterwards, on the server `FAMILYGRAPH_TEST_POSTGRES` names (or
+//! at `postgres://postgres@127.0.0.1:5432` when `FAMILYGRAPH_TEST_BACKEND=postgres`; see
+//! `common`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use familygraph_migrations::Migrator;
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::{Database, DatabaseConnection, DbBackend, Statement};
+use sea_orm_migration::sea_orm::{DatabaseConnection, DbBackend, Statement};
 
 /// Every table in `docs/data-model.md`.
 const TABLES: &[&str] = &[
@@ -267,7 +270,8 @@ async fn round_trip(db: &DatabaseConnection) -> Result<(), String> {
             }
         }
 
-        // Undo the newest migration: `information_share` goes, the rest stay.
+        // Then `m20261124_000011_create_information_share`: `information_share` goes, the rest
+        // stay.
         Migrator::down(db, Some(1)).await.map_err(e)?;
         let present = tables_present(db).await.map_err(e)?;
         if present.len() != TABLES.len() - 1 || present.contains(&"information_share") {
@@ -334,44 +338,10 @@ async fn round_trip(db: &DatabaseConnection) -> Result<(), String> {
 
 #[tokio::test]
 async fn sqlite_up_and_down() {
-    let db = Database::connect("sqlite::memory:").await.unwrap();
-    round_trip(&db).await.unwrap();
+    common::on_sqlite(|db| async move { round_trip(&db).await.unwrap() }).await;
 }
 
 #[tokio::test]
 async fn postgres_up_and_down() {
-    let Ok(server) = std::env::var("FAMILYGRAPH_TEST_POSTGRES") else {
-        eprintln!("FAMILYGRAPH_TEST_POSTGRES not set; skipping the PostgreSQL run");
-        return;
-    };
-    let server = server.trim_end_matches('/');
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let name = format!("fg_mig_{}_{nanos}", std::process::id());
-
-    let admin = Database::connect(format!("{server}/postgres"))
-        .await
-        .unwrap();
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-        .await
-        .unwrap();
-
-    let outcome = match Database::connect(format!("{server}/{name}")).await {
-        Ok(db) => {
-            let outcome = round_trip(&db).await;
-            db.close().await.unwrap();
-            outcome
-        }
-        Err(e) => Err(e.to_string()),
-    };
-
-    admin
-        .execute_unprepared(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
-        .await
-        .unwrap();
-    admin.close().await.unwrap();
-    outcome.unwrap();
+    common::on_postgres("fg_mig", |db| async move { round_trip(&db).await.unwrap() }).await;
 }

@@ -542,6 +542,93 @@ impl TestApp {
             .unwrap_or_default()
     }
 
+    /// Moves the seed's agreed school moves on so they are ahead of today (UK date), whatever
+    /// the real date: the pupils' current rolls (ending on [`seed::SPRING_TERM_ENDS`]) now end
+    /// 120 days from today, and their places at the next school (starting on
+    /// [`seed::SUMMER_TERM_STARTS`]) start 137 days from today (the same 17 days apart).
+    ///
+    /// The seed is dated from a fixed reference date, but the agency-link rule of the row scope
+    /// (`scope::agency_link_current`) uses the real UK date, so from the summer term 2027 the
+    /// seed has no pupil whose leaving date and new place are both ahead. Tests that tell that
+    /// rule apart from "no end date" by those pupils call this first, on their own app.
+    ///
+    /// Always moves them (not only once the seed's dates have passed), so every run takes
+    /// the same path and this helper is exercised today, not first in 2027. Changes only this
+    /// app's database (a fresh copy of the seeded template per [`TestApp::start`], shared only
+    /// with its own [`TestApp::replica`]s). Call it once, before reading the rolls: it finds
+    /// the moves by the seed's dates and panics if there are none.
+    pub async fn keep_agreed_school_moves_ahead(&self) {
+        use familygraph_store::entity::agency_link;
+        use sea_orm::sea_query::Expr;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+        let today = familygraph_domain::calendar::uk_today();
+        let (leaving, starting) = (
+            today + chrono::Duration::days(120),
+            today + chrono::Duration::days(137),
+        );
+        let (seed_leaving, seed_starting) = (seed::SPRING_TERM_ENDS, seed::SUMMER_TERM_STARTS);
+        let left = agency_link::Entity::update_many()
+            .col_expr(agency_link::Column::EndedOn, Expr::value(leaving))
+            .filter(agency_link::Column::Kind.eq("ON_ROLL"))
+            .filter(agency_link::Column::EndedOn.eq(seed_leaving))
+            .exec(&self.db)
+            .await
+            .unwrap()
+            .rows_affected;
+        let started = agency_link::Entity::update_many()
+            .col_expr(agency_link::Column::StartedOn, Expr::value(starting))
+            .filter(agency_link::Column::Kind.eq("ON_ROLL"))
+            .filter(agency_link::Column::StartedOn.eq(seed_starting))
+            .exec(&self.db)
+            .await
+            .unwrap()
+            .rows_affected;
+        assert!(
+            left > 0 && left == started,
+            "the seed's agreed school moves: {left} leaving on {seed_leaving}, \
+             {started} starting on {seed_starting}"
+        );
+    }
+
+    /// Each school's roll counted three ways: by the agency-link rule (`scope::agency_link_current`:
+    /// started on or before today and not ended before today, UK date), as its ON_ROLL links with
+    /// no end date, and as all its ON_ROLL links. URN → (by the rule, no end date, any link).
+    pub async fn school_rolls_three_ways(
+        &self,
+    ) -> std::collections::BTreeMap<String, (i64, i64, i64)> {
+        let today = familygraph_domain::calendar::uk_today();
+        let rows = self
+            .db
+            .query_all_raw(Statement::from_string(
+                self.db.get_database_backend(),
+                format!(
+                    "SELECT a.urn,
+                        COUNT(DISTINCT CASE WHEN l.started_on <= '{today}'
+                            AND (l.ended_on IS NULL OR l.ended_on >= '{today}') THEN l.person_id END),
+                        COUNT(DISTINCT CASE WHEN l.ended_on IS NULL THEN l.person_id END),
+                        COUNT(DISTINCT l.person_id)
+                     FROM agency a JOIN agency_link l ON l.agency_id = a.id AND l.kind = 'ON_ROLL'
+                     WHERE a.kind = 'SCHOOL' AND a.urn IS NOT NULL
+                     GROUP BY a.urn"
+                ),
+            ))
+            .await
+            .unwrap();
+        rows.iter()
+            .map(|row| {
+                (
+                    row.try_get_by_index::<String>(0).unwrap(),
+                    (
+                        row.try_get_by_index::<i64>(1).unwrap(),
+                        row.try_get_by_index::<i64>(2).unwrap(),
+                        row.try_get_by_index::<i64>(3).unwrap(),
+                    ),
+                )
+            })
+            .collect()
+    }
+
     /// Runs a scalar SQL query on the test's database (for assertions).
     pub async fn count(&self, sql: &str) -> i64 {
         let row = self

@@ -18,6 +18,7 @@ mod api {
     mod hostile;
     mod information_share;
     mod intake;
+    mod intake_notes;
     mod intake_records;
     mod intake_run;
     mod journey;

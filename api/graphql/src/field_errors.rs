@@ -11,6 +11,7 @@
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextResolve, ResolveInfo,
@@ -19,14 +20,37 @@ use async_graphql::{PathSegment, Response, ServerError, ServerResult, Value};
 
 use crate::field_classes::path_of;
 
+/// Told of each field after its resolver ran: how long it took and whether it failed. The
+/// server's telemetry records slow resolvers through it rather than through an extension of
+/// its own, which would wrap every field of every response in one more boxed future.
+pub trait FieldTimer: Send + Sync {
+    /// The resolver of `parent_type.field` took `elapsed`; `failed`: it returned an error.
+    /// List items are not fields and are not reported; nor are fields refused for their class,
+    /// whose resolver never runs.
+    fn resolved(&self, parent_type: &str, field: &str, elapsed: Duration, failed: bool);
+}
+
 /// The schema extension that answers errored fields with `null` (see the module docs), and
 /// refuses the fields whose class the caller may not read ([`crate::field_classes`]). It must
 /// be registered before any extension whose `resolve` can fail, so that it wraps them.
-pub struct FieldErrorsAsNull;
+#[derive(Default)]
+pub struct FieldErrorsAsNull {
+    timer: Option<Arc<dyn FieldTimer>>,
+}
+
+impl FieldErrorsAsNull {
+    /// Also tells `timer` how long each field's resolver took.
+    pub fn timed(timer: Arc<dyn FieldTimer>) -> Self {
+        Self { timer: Some(timer) }
+    }
+}
 
 impl ExtensionFactory for FieldErrorsAsNull {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(NullOnError::default())
+        Arc::new(NullOnError {
+            timer: self.timer.clone(),
+            ..NullOnError::default()
+        })
     }
 }
 
@@ -37,6 +61,7 @@ struct NullOnError {
     /// while nothing has failed.
     any_broken: AtomicBool,
     state: Mutex<State>,
+    timer: Option<Arc<dyn FieldTimer>>,
 }
 
 #[derive(Default)]
@@ -98,7 +123,18 @@ impl Extension for NullOnError {
         let path = || path_of(path_node);
         let resolved = match crate::field_classes::refusal(ctx, &info) {
             Some(refused) => Err(refused),
-            None => next.run(ctx, info).await,
+            // A list's items are resolved through this hook too (parent type `[T!]`): not
+            // fields, so not timed.
+            None => match &self.timer {
+                Some(timer) if !info.parent_type.starts_with('[') => {
+                    let (parent_type, field) = (info.parent_type, info.name);
+                    let started = Instant::now();
+                    let resolved = next.run(ctx, info).await;
+                    timer.resolved(parent_type, field, started.elapsed(), resolved.is_err());
+                    resolved
+                }
+                _ => next.run(ctx, info).await,
+            },
         };
         match resolved {
             Err(error) if non_null => {
@@ -241,7 +277,7 @@ mod tests {
 
     async fn run(query: &str) -> (serde_json::Value, usize) {
         let schema = Schema::build(Query, EmptyMutation, EmptySubscription)
-            .extension(FieldErrorsAsNull)
+            .extension(FieldErrorsAsNull::default())
             .finish();
         let response = schema.execute(query).await;
         let errors = response.errors.len();
@@ -280,6 +316,46 @@ mod tests {
         let (data, errors) = run("{ item { required } leaf { ok } }").await;
         assert_eq!(data, serde_json::Value::Null);
         assert_eq!(errors, 1);
+    }
+
+    /// Remembers every field it is told of.
+    #[derive(Default)]
+    struct Timings(Mutex<Vec<(String, bool)>>);
+
+    impl FieldTimer for Timings {
+        fn resolved(&self, parent_type: &str, field: &str, _elapsed: Duration, failed: bool) {
+            self.0
+                .lock()
+                .unwrap()
+                .push((format!("{parent_type}.{field}"), failed));
+        }
+    }
+
+    #[tokio::test]
+    async fn the_timer_hears_of_each_field_once_and_of_no_list_item() {
+        let timings = Arc::new(Timings::default());
+        let schema = Schema::build(Query, EmptyMutation, EmptySubscription)
+            .extension(FieldErrorsAsNull::timed(timings.clone()))
+            .finish();
+        let response = schema
+            .execute("{ items { name optional } leaf { ok } }")
+            .await;
+        assert_eq!(response.errors.len(), 2);
+        let mut heard = timings.0.lock().unwrap().clone();
+        heard.sort();
+        let expected: Vec<(String, bool)> = [
+            ("Item.name", false),
+            ("Item.name", false),
+            ("Item.optional", true),
+            ("Item.optional", true),
+            ("Leaf.ok", false),
+            ("Query.items", false),
+            ("Query.leaf", false),
+        ]
+        .into_iter()
+        .map(|(field, failed)| (field.to_owned(), failed))
+        .collect();
+        assert_eq!(heard, expected);
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub mod subscription;
 pub mod types;
 
 use async_graphql::{Schema, SchemaBuilder};
+use std::sync::Arc;
 
 pub use context::RequestContext;
 pub use error::{ApiError, ErrorCode};
@@ -55,6 +56,19 @@ pub fn build_schema_with(limits: &Limits) -> FamilyGraphSchema {
 pub fn schema_builder(
     limits: &Limits,
 ) -> SchemaBuilder<query::Query, mutation::Mutation, subscription::Subscription> {
+    schema_builder_timed(limits, None)
+}
+
+/// [`schema_builder`], telling `field_timer` how long each field's resolver took (see
+/// [`field_errors::FieldTimer`]).
+pub fn schema_builder_timed(
+    limits: &Limits,
+    field_timer: Option<Arc<dyn field_errors::FieldTimer>>,
+) -> SchemaBuilder<query::Query, mutation::Mutation, subscription::Subscription> {
+    let field_errors = match field_timer {
+        Some(timer) => field_errors::FieldErrorsAsNull::timed(timer),
+        None => field_errors::FieldErrorsAsNull::default(),
+    };
     let mut builder = Schema::build(
         query::Query::default(),
         mutation::Mutation::default(),
@@ -62,7 +76,7 @@ pub fn schema_builder(
     )
     .extension(subscription::PerEventContext)
     // Also refuses the fields whose class the caller may not read, which then answer `null`.
-    .extension(field_errors::FieldErrorsAsNull)
+    .extension(field_errors)
     // Never below the introspection allowance, or GraphiQL's introspection query fails here.
     .limit_depth(limits.max_depth.max(limits::MAX_INTROSPECTION_DEPTH))
     // Flat (one per field) cost: a backstop for subscriptions, which do not pass through

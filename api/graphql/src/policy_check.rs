@@ -42,6 +42,7 @@ fn is_unguarded(name: &str) -> bool {
         // Run metadata behind the `run_adapters` operation (administrators).
         "AdapterRun",
         "AdapterRejection",
+        "AdapterNote",
         "AdapterRunCounts",
         // Subscriptions and their delivery log behind `manage_webhooks`: no child's data.
         "WebhookSubscription",

@@ -181,20 +181,29 @@ impl CoreQuery {
     }
 
     /// A child by typed identifier (NHS number, UPN, former UPN, case-system id); `null` when
-    /// there is none the caller may see.
+    /// there is none the caller may see. `UPN_UNKNOWN` is refused (`BAD_USER_INPUT`): its
+    /// values are the reasons a child has no UPN, which many children share.
     async fn child_by_identifier(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The identifier.")] identifier: IdentifierInput,
     ) -> ApiResult<Option<Person>> {
         let rc = request(ctx)?;
+        if identifier.kind == IdentifierKind::UpnUnknown {
+            return Err(ApiError::bad_input(
+                "identifier.kind",
+                "UPN_UNKNOWN holds why a child has no UPN (UN1-UN7), which many children share: \
+                 it identifies no one",
+            ));
+        }
         let value = identifiers::normalise(identifier.kind, "identifier.value", &identifier.value)?;
         let found = person::Entity::find()
             .inner_join(person_identifier::Entity)
+            .filter(person_identifier::identifies_a_person())
             .filter(person_identifier::Column::Kind.eq(identifier.kind.code()))
             .filter(person_identifier::Column::Value.eq(value))
             .filter(person::Entity::scope_condition(&rc.scope))
-            .one(&rc.db)
+            .one(rc.loaders.unique_lookups())
             .await?;
         Ok(found.map(|m| Person::read(rc, m)))
     }

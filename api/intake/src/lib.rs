@@ -4,8 +4,9 @@
 //! Adapters translate; this crate decides what a record means for familygraph's data:
 //!
 //! - **Runs** ([`run`]): every import or sync is an `adapter_run` with counts (read, created,
-//!   updated, unchanged, rejected, queued for review), its rejections (location + reason) and,
-//!   for syncs, the cursor to resume from.
+//!   updated, unchanged, rejected, queued for review), its rejections (location + reason), its
+//!   notes (values left out of applied records: location + reason, never the value) and, for
+//!   syncs, the cursor to resume from.
 //! - **Per child** ([`apply`]): records are grouped by the child they are about and each child's
 //!   records are applied in one transaction — all or nothing for that child, never for the
 //!   batch. Re-applying a record is idempotent: `source_record` maps each
@@ -23,4 +24,6 @@ pub mod identity;
 pub mod run;
 
 pub use error::{IntakeError, IntakeResult};
-pub use run::{ApplyCounts, Intake, RecordedRejection, RunId, RunStatus, RunSummary, RunTrigger};
+pub use run::{
+    ApplyCounts, Intake, RecordedNote, RecordedRejection, RunId, RunStatus, RunSummary, RunTrigger,
+};

@@ -1,4 +1,4 @@
-//! Adapter runs: one import or sync, its counts, rejections and resume cursor.
+//! Adapter runs: one import or sync, its counts, rejections, notes and resume cursor.
 //!
 //! Public API used by the server's CLI and GraphQL (`familygraph import|sync`, admin runs):
 //!
@@ -14,9 +14,9 @@
 //! ```
 
 use chrono::Utc;
-use familygraph_adapter_sdk::{Batch, Cursor, Location};
+use familygraph_adapter_sdk::{Batch, Cursor, FieldNote, Location};
 use familygraph_domain::Principal;
-use familygraph_store::entity::{adapter_rejection, adapter_run};
+use familygraph_store::entity::{adapter_note, adapter_rejection, adapter_run};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder,
@@ -134,6 +134,25 @@ pub struct RecordedRejection {
     pub reason: String,
 }
 
+/// A value left out of an otherwise good (applied) record, as a run keeps it: an adapter's
+/// [`FieldNote`] or one the intake made itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordedNote {
+    /// Where the value was in the source.
+    pub location: Location,
+    /// Why it was left out. Never contains the value itself.
+    pub reason: String,
+}
+
+impl From<FieldNote> for RecordedNote {
+    fn from(note: FieldNote) -> Self {
+        Self {
+            location: note.location,
+            reason: note.reason,
+        }
+    }
+}
+
 /// A finished (or running) run as reported to an operator.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunSummary {
@@ -147,6 +166,8 @@ pub struct RunSummary {
     pub counts: ApplyCounts,
     /// Every rejected record, in source order.
     pub rejections: Vec<RecordedRejection>,
+    /// Every value left out of an applied record, in source order.
+    pub notes: Vec<RecordedNote>,
     /// The cursor to resume from, for syncs.
     pub cursor: Option<Cursor>,
 }
@@ -242,7 +263,8 @@ impl Intake {
     }
 
     /// Applies one batch: its rejections are recorded, its records applied one child per
-    /// transaction, and its cursor saved once the batch is applied. A database failure stops
+    /// transaction, the notes of the applied records (values left out of them) recorded, and
+    /// its cursor saved once the batch is applied. A database failure stops
     /// the batch with an error (the children already committed stay; re-applying them later
     /// is idempotent); rejected records are counted, not errors.
     pub async fn apply_batch(&self, run: RunId, batch: Batch) -> IntakeResult<ApplyCounts> {
@@ -264,6 +286,7 @@ impl Intake {
             })
             .chain(outcome.rejections)
             .collect();
+        let notes = outcome.notes;
 
         let txn = familygraph_store::db::begin_write(&self.db).await?;
         let mut seq = adapter_rejection::Entity::find()
@@ -287,6 +310,30 @@ impl Intake {
             .collect();
         for chunk in rows.chunks(500) {
             adapter_rejection::Entity::insert_many(chunk.to_vec())
+                .exec(&txn)
+                .await?;
+        }
+        let mut seq = adapter_note::Entity::find()
+            .filter(adapter_note::Column::RunId.eq(run.0))
+            .count(&txn)
+            .await? as i64;
+        let rows: Vec<adapter_note::ActiveModel> = notes
+            .into_iter()
+            .map(|n| {
+                let row = adapter_note::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    run_id: Set(run.0),
+                    seq: Set(seq),
+                    document: Set(n.location.document),
+                    pointer: Set(n.location.pointer),
+                    reason: Set(n.reason),
+                };
+                seq += 1;
+                row
+            })
+            .collect();
+        for chunk in rows.chunks(500) {
+            adapter_note::Entity::insert_many(chunk.to_vec())
                 .exec(&txn)
                 .await?;
         }
@@ -325,7 +372,7 @@ impl Intake {
         self.summary(run).await
     }
 
-    /// A run as it stands (running or finished), with every rejection in order.
+    /// A run as it stands (running or finished), with every rejection and every note in order.
     pub async fn summary(&self, run: RunId) -> IntakeResult<RunSummary> {
         let row = adapter_run::Entity::find_by_id(run.0)
             .one(&self.db)
@@ -345,12 +392,27 @@ impl Intake {
                 reason: r.reason,
             })
             .collect();
+        let notes = adapter_note::Entity::find()
+            .filter(adapter_note::Column::RunId.eq(run.0))
+            .order_by_asc(adapter_note::Column::Seq)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|n| RecordedNote {
+                location: Location {
+                    document: n.document,
+                    pointer: n.pointer,
+                },
+                reason: n.reason,
+            })
+            .collect();
         Ok(RunSummary {
             run_id: run,
             adapter: row.adapter.clone(),
             status: RunStatus::from_code(&row.status).unwrap_or(RunStatus::Failed),
             counts: counts_of(&row),
             rejections,
+            notes,
             cursor: row.cursor.clone().map(Cursor::new),
         })
     }

@@ -27,6 +27,7 @@ use serde_json::json;
 
 use crate::auth::Authenticator;
 use crate::lifecycle::Lifecycle;
+use crate::parsed::{DEFAULT_PARSED_DOCUMENTS, ParsedDocuments};
 use crate::persisted::{
     DEFAULT_PERSISTED_QUERY_CACHE_SIZE, ENV_PERSISTED_QUERY_CACHE_SIZE, ENV_TRUSTED_DOCUMENTS,
     PersistedDocuments, TrustedDocuments,
@@ -174,6 +175,7 @@ pub struct Guards {
     limits: Limits,
     rate_limiter: Limiter,
     persisted: PersistedDocuments,
+    parsed: ParsedDocuments,
 }
 
 impl Guards {
@@ -191,6 +193,7 @@ impl Guards {
                 hardening.trusted_documents.clone(),
                 hardening.persisted_query_cache_size,
             ),
+            parsed: ParsedDocuments::new(DEFAULT_PARSED_DOCUMENTS),
         })
     }
 }
@@ -546,7 +549,10 @@ async fn graphql(
         return refuse(breach);
     }
     // A document that does not parse runs on, for the executor to report its syntax error.
-    let document = async_graphql::parser::parse_query(&request.query).ok();
+    let document = match &guards {
+        Some(guards) => guards.parsed.parse(&request.query),
+        None => async_graphql::parser::parse_query(&request.query).ok(),
+    };
     let mutation = document.as_ref().is_some_and(is_mutation);
     if req.method() == actix_web::http::Method::GET && mutation {
         return respond(

@@ -11,6 +11,7 @@ pub mod entry;
 pub mod graphiql;
 pub mod http;
 pub mod lifecycle;
+pub mod parsed;
 pub mod persisted;
 pub mod policy;
 pub mod rate_limit;

@@ -358,11 +358,15 @@ async fn serve(common: &CommonArgs, args: &ServeArgs) -> anyhow::Result<()> {
     let sources = crate::adapters::sources::Sources::from_settings()
         .context("reading the adapter sources")?;
     let launcher = crate::adapters::launcher::ServerLauncher::new(db.clone(), sources);
+    let graphql_telemetry = crate::telemetry::graphql::GraphqlTelemetry::from_env()?;
     let state = AppState {
-        schema: familygraph_graphql::schema_builder(&hardening.limits)
-            .extension(crate::telemetry::graphql::GraphqlTelemetry::from_env()?)
-            .data(launcher.into_data())
-            .finish(),
+        schema: familygraph_graphql::schema_builder_timed(
+            &hardening.limits,
+            Some(graphql_telemetry.slow_resolvers()),
+        )
+        .extension(graphql_telemetry)
+        .data(launcher.into_data())
+        .finish(),
         db,
         authenticator,
         policy,

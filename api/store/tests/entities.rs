@@ -801,6 +801,18 @@ async fn exercise(db: DatabaseConnection) {
     );
     roundtrip!(
         db,
+        adapter_note,
+        adapter_note::Model {
+            id: id(),
+            run_id: run.id,
+            seq: 0,
+            document: "cin.xml".into(),
+            pointer: "/Message/Children/Child[1]/UPN".into(),
+            reason: "UPN: fails its check letter".into(),
+        }
+    );
+    roundtrip!(
+        db,
         source_record,
         source_record::Model {
             id: id(),

@@ -2,10 +2,19 @@
 //! sees the team's whole caseload (only the static checks apply); for any other team each
 //! allocation is checked against the caller's whole scope, so the caseload holds exactly the
 //! allocations whose child the caller may read, and the counts agree with what is shown.
+//!
+//! The shortcut is checked for what it keeps and that it is taken: under a policy that
+//! withholds the involvement record's class from a role reaching the team by code, that role's
+//! caseload is empty (the static checks still apply); and the statements of a caseload reached
+//! by code carry none of the row scope's probes, while another team's do.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use familygraph_domain::Role;
+use familygraph::auth::Authenticator;
+use familygraph::dev_issuer::{DevIssuer, TokenRequest};
+use familygraph::http::{self, AppState};
+use familygraph_domain::policy::BUILTIN_POLICY;
+use familygraph_domain::{FieldClass, Policy, Relation, Role};
 use familygraph_graphql::global_id;
 use familygraph_store::entity::{agency, involvement, team};
 use familygraph_tests::TestApp;
@@ -398,4 +407,215 @@ async fn a_caller_without_team_reach_does_not_see_the_teams_caseload() {
     let seen = walk(&app, &mis, OWN, 100).await;
     assert!(seen.rows.is_empty(), "a school saw allocations: {seen:?}");
     assert_eq!((seen.total_count, seen.size), (0, 0));
+}
+
+/// The built-in policy with the team manager's classes cut to identity and case summary (as a
+/// council might for a business-support role that sees who the team works with but not the
+/// casework): the role still reaches the team's children by the team's code, but the
+/// involvement record's class (`case_detail`) is withheld.
+fn policy_without_case_detail_for_team_managers() -> Policy {
+    let section = "[roles.team_manager]\n";
+    let start = BUILTIN_POLICY
+        .find(section)
+        .expect("the team manager's section")
+        + section.len();
+    let classes = start
+        + BUILTIN_POLICY[start..]
+            .find("classes = [")
+            .expect("the team manager's classes");
+    let end = classes
+        + BUILTIN_POLICY[classes..]
+            .find(']')
+            .expect("end of the classes")
+        + 1;
+    let text = format!(
+        "{}classes = [\"identity\", \"case_summary\"]{}",
+        &BUILTIN_POLICY[..classes],
+        &BUILTIN_POLICY[end..]
+    );
+    let policy = Policy::parse(&text).unwrap();
+    let manager = policy.role(Role::TeamManager);
+    assert!(manager.relations.contains(&Relation::Team));
+    assert!(!manager.classes.contains(&FieldClass::CaseDetail));
+    let worker = policy.role(Role::SocialWorker);
+    assert!(worker.classes.contains(&FieldClass::CaseDetail));
+    policy
+}
+
+/// A second server over `app`'s database under `policy`, trusting its own development issuer.
+struct ServerUnderPolicy {
+    address: std::net::SocketAddr,
+    issuer: DevIssuer,
+    _keys: tempfile::TempDir,
+    server: actix_web::dev::ServerHandle,
+}
+
+impl ServerUnderPolicy {
+    fn start(app: &TestApp, policy: Policy) -> Self {
+        let keys = tempfile::tempdir().unwrap();
+        let issuer = DevIssuer::load_or_create(keys.path()).unwrap();
+        let state = AppState {
+            schema: familygraph_graphql::build_schema(),
+            db: app.db.clone(),
+            authenticator: Authenticator::with_dev_issuer(&issuer),
+            policy: std::sync::Arc::new(policy),
+            generic_plans: None,
+        };
+        let (server, address) = http::start(state, "127.0.0.1:0").unwrap();
+        let handle = server.handle();
+        tokio::spawn(server);
+        Self {
+            address,
+            issuer,
+            _keys: keys,
+            server: handle,
+        }
+    }
+
+    fn token(&self, role: Role, subject: &str, team: &str) -> String {
+        self.issuer
+            .mint(&TokenRequest {
+                role,
+                subject: Some(subject.to_owned()),
+                team: Some(team.to_owned()),
+                school_urn: None,
+                agency: None,
+                lifetime: chrono::Duration::minutes(10),
+            })
+            .unwrap()
+    }
+
+    async fn graphql(&self, app: &TestApp, token: &str, query: &str, variables: Value) -> Value {
+        let response = app
+            .client()
+            .post(format!("http://{}/graphql", self.address))
+            .bearer_auth(token)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        response.json().await.unwrap()
+    }
+}
+
+impl Drop for ServerUnderPolicy {
+    fn drop(&mut self) {
+        drop(self.server.stop(false));
+    }
+}
+
+const OWN_CASELOAD: &str = "query($code: String!) {
+    team(code: $code) {
+        code caseloadSize
+        caseload(first: 100) { totalCount edges { cursor } }
+    }
+}";
+
+#[tokio::test]
+async fn a_team_reached_by_code_keeps_the_static_checks_of_its_caseload() {
+    let app = TestApp::start().await;
+    let open = open_involvements(&app, OWN).await;
+    let children: BTreeSet<String> = open.values().cloned().collect();
+    assert!(open.len() > 1, "{OWN} holds open allocations in the seed");
+    let under = ServerUnderPolicy::start(&app, policy_without_case_detail_for_team_managers());
+    let lower = OWN.to_ascii_lowercase();
+
+    // A social worker, whose classes the narrowed policy leaves as they were, sees the whole
+    // caseload on this server: the server and the team are as in the other tests.
+    let worker = under.token(Role::SocialWorker, &format!("sw-{lower}-01"), OWN);
+    let body = under
+        .graphql(&app, &worker, OWN_CASELOAD, json!({ "code": OWN }))
+        .await;
+    assert!(body.get("errors").is_none(), "{body}");
+    let team = &body["data"]["team"];
+    assert_eq!(team["caseload"]["totalCount"], open.len(), "{body}");
+    assert_eq!(
+        team["caseload"]["edges"].as_array().unwrap().len(),
+        open.len()
+    );
+    assert_eq!(team["caseloadSize"], children.len(), "{body}");
+
+    // The narrowed team manager still reaches the team's children by the team's code: it
+    // reads every one of them (a person's record needs only `identity`)...
+    let manager = under.token(Role::TeamManager, &format!("tm-{lower}"), OWN);
+    let ids: Vec<&String> = children.iter().collect();
+    for chunk in ids.chunks(100) {
+        let body = under
+            .graphql(
+                &app,
+                &manager,
+                "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
+                json!({ "ids": chunk }),
+            )
+            .await;
+        let nodes = body["data"]["nodes"].as_array().unwrap();
+        assert_eq!(nodes.len(), chunk.len());
+        for (asked, node) in chunk.iter().zip(nodes) {
+            assert_eq!(node["id"], asked.as_str(), "{OWN}'s child {asked}: {body}");
+        }
+    }
+    // ...but no involvement: the caseload it reaches by code is empty, and both counts are 0.
+    let body = under
+        .graphql(&app, &manager, OWN_CASELOAD, json!({ "code": OWN }))
+        .await;
+    let team = &body["data"]["team"];
+    assert_eq!(team["code"], OWN, "{body}");
+    assert_eq!(
+        team["caseload"]["edges"],
+        json!([]),
+        "allocations shown to a role without the involvement's class: {body}"
+    );
+    assert_eq!(team["caseload"]["totalCount"], 0, "{body}");
+    assert_eq!(team["caseloadSize"], 0, "{body}");
+}
+
+/// The SQL of the caseload statements (count and page) the server ran for `query` as `token`.
+async fn caseload_statements(app: &TestApp, token: &str, code: &str) -> Vec<String> {
+    let from = app.statements();
+    let reply = app
+        .graphql(Some(token), OWN_CASELOAD, json!({ "code": code }))
+        .await;
+    assert!(
+        reply.data()["team"]["caseload"]["totalCount"]
+            .as_u64()
+            .unwrap()
+            > 0,
+        "{code}'s caseload is not empty: {}",
+        reply.body
+    );
+    let statements: Vec<String> = app
+        .statements_since(from)
+        .into_iter()
+        .filter(|sql| sql.contains("involvement") && sql.contains("team_id"))
+        .filter(|sql| sql.contains("page_rank") || sql.to_ascii_uppercase().contains("COUNT("))
+        .collect();
+    assert_eq!(
+        statements.len(),
+        2,
+        "one count and one page statement for {code}: {statements:#?}"
+    );
+    statements
+}
+
+#[tokio::test]
+async fn the_caseload_of_a_team_reached_by_code_runs_without_the_row_scope() {
+    let app = TestApp::start().await;
+    let lower = OWN.to_ascii_lowercase();
+    let manager = app.token(Role::TeamManager, Some(&format!("tm-{lower}")), Some(OWN));
+    // The row scope is a set of correlated probes (`EXISTS (SELECT 1 FROM (...) AS reach ...)`):
+    // the statements of a caseload reached by code carry none, a team checked per child's do.
+    let probes = |sql: &String| sql.to_ascii_uppercase().contains("EXISTS");
+    for sql in caseload_statements(&app, &manager, OWN).await {
+        assert!(
+            !probes(&sql),
+            "{OWN}'s caseload, reached by code, ran the row scope: {sql}"
+        );
+    }
+    for sql in caseload_statements(&app, &manager, OTHER).await {
+        assert!(
+            probes(&sql),
+            "{OTHER}'s caseload, not reached by code, ran without the row scope: {sql}"
+        );
+    }
 }

@@ -511,3 +511,87 @@ async fn a_schools_reach_ends_only_once_the_leaving_date_has_passed() {
         }
     }
 }
+
+/// Every ON_ROLL link in the seed: (pupil, school URN, started on, ended on).
+async fn school_links(app: &TestApp) -> Vec<(Uuid, String, NaiveDate, Option<NaiveDate>)> {
+    let (_, ids) = rolls(app).await;
+    let urns: BTreeMap<Uuid, String> = ids.into_iter().map(|(urn, id)| (id, urn)).collect();
+    agency_link::Entity::find()
+        .filter(agency_link::Column::Kind.eq("ON_ROLL"))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|l| {
+            let urn = urns.get(&l.agency_id)?.clone();
+            Some((l.person_id, urn, l.started_on, l.ended_on))
+        })
+        .collect()
+}
+
+/// Whether the designated safeguarding lead of school `urn` reads `pupil` at all.
+async fn school_reads(app: &TestApp, urn: &str, pupil: Uuid) -> bool {
+    let token = app.school_token(Role::SchoolDsl, urn);
+    let reply = app
+        .graphql(
+            Some(&token),
+            &read_pupil("givenName"),
+            json!({ "id": global_id::encode("Person", pupil).0 }),
+        )
+        .await;
+    !reply.body["data"]["node"].is_null()
+}
+
+#[tokio::test]
+async fn the_seeds_leavers_and_pupils_to_come_are_on_the_roll_only_from_start_to_leaving_date() {
+    let app = TestApp::start().await;
+    app.keep_agreed_school_moves_ahead().await;
+    let today = calendar::uk_today();
+    let links = school_links(&app).await;
+    let (rolls, _) = rolls(&app).await;
+    let on_roll_now = |pupil: &Uuid| {
+        rolls
+            .iter()
+            .find(|(_, pupils)| pupils.contains(pupil))
+            .map(|(urn, _)| urn.clone())
+    };
+
+    // A pupil who left a school (ended before today) and is on another's roll now: the old
+    // school no longer reaches them, the new one does. Counting every link would reach them.
+    let (pupil, left, _, ended) = links
+        .iter()
+        .find(|(pupil, urn, _, ended)| {
+            ended.is_some_and(|e| e < today) && on_roll_now(pupil).is_some_and(|now| now != *urn)
+        })
+        .expect("the seed has a pupil who moved school");
+    let now = on_roll_now(pupil).unwrap();
+    assert!(
+        !school_reads(&app, left, *pupil).await,
+        "{left} still reaches a pupil who left on {ended:?}"
+    );
+    assert!(
+        school_reads(&app, &now, *pupil).await,
+        "{now} reaches its pupil"
+    );
+
+    // A pupil with a leaving date ahead is on the roll until then; the place at the next
+    // school is not on its roll until it starts. Counting the links with no end date would
+    // get both wrong. (The seed's moves agreed at Easter 2027, kept ahead of today by
+    // `keep_agreed_school_moves_ahead` whatever the real date.)
+    let (pupil, leaving, _, ended) = links
+        .iter()
+        .find(|(_, _, started, ended)| *started <= today && ended.is_some_and(|e| e >= today))
+        .expect("the seed has a pupil whose leaving date is ahead");
+    assert!(
+        school_reads(&app, leaving, *pupil).await,
+        "{leaving} no longer reaches a pupil leaving on {ended:?}"
+    );
+    let (pupil, next, started, _) = links
+        .iter()
+        .find(|(_, _, started, _)| *started > today)
+        .expect("the seed has a pupil whose place at a school starts ahead");
+    assert!(
+        !school_reads(&app, next, *pupil).await,
+        "{next} already reaches a pupil starting on {started}"
+    );
+}

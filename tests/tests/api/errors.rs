@@ -60,6 +60,43 @@ async fn malformed_identifiers_are_bad_user_input_naming_the_field() {
 }
 
 #[tokio::test]
+async fn a_reason_for_no_upn_identifies_no_child() {
+    let app = TestApp::start().await;
+    let token = app.admin_token();
+    let code = familygraph_domain::UpnUnknown::UnderSixNotAtSchool.code();
+    // The seed records this reason for many children: a lookup by it must not pick one.
+    let shared_by = app
+        .count(&format!(
+            "SELECT count(*) FROM person_identifier WHERE kind = 'UPN_UNKNOWN' AND value = '{code}'"
+        ))
+        .await;
+    assert!(
+        shared_by > 1,
+        "the seed should give {code} to several children"
+    );
+    let reply = app
+        .graphql(
+            Some(&token),
+            "query($value: String!) {
+                childByIdentifier(identifier: { kind: UPN_UNKNOWN, value: $value }) { id } }",
+            json!({ "value": code }),
+        )
+        .await;
+    assert_eq!(
+        reply.error_codes(),
+        vec!["BAD_USER_INPUT"],
+        "{}",
+        reply.body
+    );
+    assert_eq!(
+        reply.body["errors"][0]["extensions"]["field"],
+        "identifier.kind"
+    );
+    assert!(reply.body["data"]["childByIdentifier"].is_null());
+    assert_no_internals(&reply.body);
+}
+
+#[tokio::test]
 async fn codes_outside_their_enum_fail_validation() {
     let app = TestApp::start().await;
     let reply = app

@@ -874,13 +874,20 @@ async fn records_about_people_familygraph_knows_link_to_them_without_copies() {
         &format!("SELECT role FROM practitioner WHERE registration_number = '{number}'"),
     )
     .await;
-    // A pupil already on a school's roll, sent by the school's MIS with their UPN.
+    // A pupil already on a school's roll, sent by the school's MIS with their UPN: on roll
+    // today by the agency-link rule (`scope::agency_link_current`: started on or before today
+    // and not ended before today, UK date), not merely a link with no end date (which would
+    // include a place agreed ahead and miss a pupil leaving at a date ahead).
+    let today = uk_today();
     let upn = text(
         &app,
-        "SELECT i.value FROM person_identifier i \
-         JOIN agency_link l ON l.person_id = i.person_id AND l.kind = 'ON_ROLL' AND l.ended_on IS NULL \
-         JOIN agency a ON a.id = l.agency_id AND a.urn = '990101' \
-         WHERE i.kind = 'UPN' ORDER BY i.value LIMIT 1",
+        &format!(
+            "SELECT i.value FROM person_identifier i \
+             JOIN agency_link l ON l.person_id = i.person_id AND l.kind = 'ON_ROLL' \
+              AND l.started_on <= '{today}' AND (l.ended_on IS NULL OR l.ended_on >= '{today}') \
+             JOIN agency a ON a.id = l.agency_id AND a.urn = '990101' \
+             WHERE i.kind = 'UPN' ORDER BY i.value LIMIT 1"
+        ),
     )
     .await
     .unwrap();

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use familygraph::http::Hardening;
 use familygraph::persisted::{TrustedDocuments, sha256_hex};
 use familygraph::rate_limit::{Limiter, RateLimitStore};
-use familygraph_domain::{Role, calendar};
+use familygraph_domain::Role;
 use familygraph_tests::{Backend, Reply, TestApp};
 use serde_json::{Value, json};
 
@@ -76,35 +76,24 @@ async fn refused(app: &TestApp, token: &str, body: Value, code: &str) -> Reply {
     reply
 }
 
-/// A school URN with children on its roll, and how many.
+/// A school URN with children on its roll, and how many: on roll today by the agency-link
+/// rule (`scope::agency_link_current`: started on or before today and not ended before today,
+/// UK date). Chosen among the schools whose roll that rule tells apart from both wrong rules
+/// (counting every ON_ROLL link, and counting those with no end date), so a count asserted
+/// against it holds only under the real rule. The test calls
+/// [`TestApp::keep_agreed_school_moves_ahead`] first: the pupils with a move agreed ahead are
+/// what tells the rule from "no end date".
 async fn school_with_children(app: &TestApp) -> (String, i64) {
-    let reply = app
-        .graphql(
-            Some(&app.admin_token()),
-            "{ children(first: 100) { edges { node { agencyLinks { kind endedOn agency { urn } } } } } }",
-            json!({}),
-        )
-        .await;
-    let urn = reply.data()["children"]["edges"]
-        .as_array()
-        .unwrap()
+    let counted = app.school_rolls_three_ways().await;
+    // The seed's pupils with a move agreed ahead (kept ahead of today by
+    // `keep_agreed_school_moves_ahead`) are what tells the rule from "no end date".
+    counted
         .iter()
-        .flat_map(|e| e["node"]["agencyLinks"].as_array().unwrap().clone())
-        .find(|l| {
-            l["kind"] == "ON_ROLL" && l["endedOn"].is_null() && l["agency"]["urn"].is_string()
+        .find(|(_, (rule, open, any))| *rule > 0 && rule != open && rule != any)
+        .map(|(urn, (rule, _, _))| (urn.clone(), *rule))
+        .unwrap_or_else(|| {
+            panic!("no school's roll tells the agency-link rule from the wrong ones: {counted:?}")
         })
-        .map(|l| l["agency"]["urn"].as_str().unwrap().to_owned())
-        .expect("some child is on a school roll");
-    // On roll today, by the agency-link rule (`scope::agency_link_current`): UK date.
-    let today = calendar::uk_today();
-    let on_roll = app
-        .count(&format!(
-            "SELECT COUNT(DISTINCT l.person_id) FROM agency_link l JOIN agency a ON a.id = l.agency_id
-             WHERE a.urn = '{urn}' AND l.kind = 'ON_ROLL' AND l.started_on <= '{today}'
-               AND (l.ended_on IS NULL OR l.ended_on >= '{today}')"
-        ))
-        .await;
-    (urn, on_roll)
 }
 
 #[tokio::test]
@@ -113,6 +102,7 @@ async fn a_trusted_client_runs_only_the_documents_of_its_manifest() {
         "tests/fixtures/trusted-documents/trusted-documents.json",
     ))
     .await;
+    app.keep_agreed_school_moves_ahead().await;
     let (urn, on_roll) = school_with_children(&app).await;
     let mis = app.client_token(
         TEST_CLIENT,
@@ -302,6 +292,7 @@ async fn a_trusted_client_cannot_open_a_subscription() {
 #[tokio::test]
 async fn the_example_school_mis_manifest_runs_against_the_schema() {
     let app = TestApp::start_with(trusted("deploy/trusted-documents/trusted-documents.json")).await;
+    app.keep_agreed_school_moves_ahead().await;
     let (urn, on_roll) = school_with_children(&app).await;
     let manifest: serde_json::Map<String, Value> = serde_json::from_str(
         &std::fs::read_to_string(repository(

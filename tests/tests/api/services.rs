@@ -2,7 +2,7 @@
 //! local port, serving the ORUK samples and synthetic Family Hubs in the seeded borough) →
 //! the Open Referral adapter → intake → GraphQL `services` by LSOA, locality, taxonomy term and
 //! age; re-importing an unchanged directory changes nothing. A service from any adapter with
-//! impossible coordinates is kept without them, with a note.
+//! impossible coordinates is kept without them, with a note kept in the run (and logged).
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 use familygraph_adapter_openreferral::{OpenReferralAdapter, OpenReferralConfig};
@@ -11,7 +11,7 @@ use familygraph_adapter_sdk::{
     SourceAdapter, SourceRef,
 };
 use familygraph_domain::Role;
-use familygraph_intake::{ApplyCounts, Intake, RunStatus, RunSummary, RunTrigger};
+use familygraph_intake::{ApplyCounts, Intake, RecordedNote, RunStatus, RunSummary, RunTrigger};
 use familygraph_tests::TestApp;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -839,6 +839,21 @@ async fn impossible_coordinates_are_left_out_with_a_note_and_the_service_is_kept
             assert!(!reason.contains(value), "{reason}");
         }
     }
+    // The run keeps the same notes, in source order, and they name no value either.
+    let kept = |rows: &[usize]| -> Vec<RecordedNote> {
+        rows.iter()
+            .map(|i| RecordedNote {
+                location: Location::document(COORDINATES_DOCUMENT).at(format!("/{i}")),
+                reason: reason.to_owned(),
+            })
+            .collect()
+    };
+    assert_eq!(summary.notes, kept(&[0, 1, 2, 3]), "{:#?}", summary.notes);
+    for note in &summary.notes {
+        for value in ["123", "NaN", "nan", "inf", "53.0996", "2.4412"] {
+            assert!(!note.reason.contains(value), "{}", note.reason);
+        }
+    }
 
     // Unchanged again: nothing written, no note. A good pair turned impossible: the service is
     // updated, the location loses its coordinates, with a note.
@@ -850,6 +865,7 @@ async fn impossible_coordinates_are_left_out_with_a_note_and_the_service_is_kept
         summary.counts
     );
     assert!(warnings.coordinate_notes().is_empty());
+    assert_eq!(summary.notes, [], "{:#?}", summary.notes);
     let mut changed = services.clone();
     changed[4].locations[0].latitude = Some(-90.5);
     let (summary, warnings) = run_noting(&app, &changed).await;
@@ -870,6 +886,13 @@ async fn impossible_coordinates_are_left_out_with_a_note_and_the_service_is_kept
             reason.to_owned(),
             summary.run_id.0.to_string()
         )]
+    );
+    // One note in the run: at the changed service, naming neither coordinate.
+    assert_eq!(summary.notes, kept(&[4]), "{:#?}", summary.notes);
+    assert!(
+        !summary.notes[0].reason.contains("90.5") && !summary.notes[0].reason.contains("2.4412"),
+        "{}",
+        summary.notes[0].reason
     );
     assert_eq!(
         locations_by_service(&app).await["fg-coord-good"],

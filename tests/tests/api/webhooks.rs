@@ -126,9 +126,16 @@ fn start_deliveries_retrying_after(app: &TestApp, initial: Duration) -> Deliveri
 /// A school (URN) with a child on its roll who has no lead practitioner, and a child on
 /// another school's roll (so off this one's) who has none either.
 async fn school_and_children(app: &TestApp) -> (String, Uuid, Uuid) {
+    // On roll today, by the agency-link rule (`scope::agency_link_current`): UK date.
+    let today = familygraph_domain::calendar::uk_today();
     let links = agency_link::Entity::find()
         .filter(agency_link::Column::Kind.eq("ON_ROLL"))
-        .filter(agency_link::Column::EndedOn.is_null())
+        .filter(agency_link::Column::StartedOn.lte(today))
+        .filter(
+            sea_orm::Condition::any()
+                .add(agency_link::Column::EndedOn.is_null())
+                .add(agency_link::Column::EndedOn.gte(today)),
+        )
         .all(&app.db)
         .await
         .unwrap();

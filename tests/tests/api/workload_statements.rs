@@ -7,7 +7,7 @@
 //! starved CPU can split one level into two batches: each bound leaves a small margin for
 //! that, and a per-row query would exceed it many times over.
 
-use familygraph_domain::Role;
+use familygraph_domain::{Role, calendar};
 use familygraph_tests::{Backend, TestApp};
 use serde_json::{Value, json};
 
@@ -395,12 +395,15 @@ async fn schools_on_roll(app: &TestApp) -> Vec<(String, i64)> {
         .collect();
     urns.sort();
     urns.dedup();
+    // On roll today, by the agency-link rule (`scope::agency_link_current`): UK date.
+    let today = calendar::uk_today();
     let mut schools = Vec::new();
     for urn in urns {
         let on_roll = app
             .count(&format!(
                 "SELECT COUNT(DISTINCT l.person_id) FROM agency_link l JOIN agency a ON a.id = l.agency_id
-                 WHERE a.urn = '{urn}' AND l.kind = 'ON_ROLL' AND l.ended_on IS NULL"
+                 WHERE a.urn = '{urn}' AND l.kind = 'ON_ROLL' AND l.started_on <= '{today}'
+                   AND (l.ended_on IS NULL OR l.ended_on >= '{today}')"
             ))
             .await;
         schools.push((urn, on_roll));

@@ -49,6 +49,9 @@ struct Pending<K, V> {
     waiters: Vec<Waiter<K, V>>,
     /// Whether a task is waiting to send this batch.
     sending: bool,
+    /// How many batches were taken before this one: a waiting task sends only the batch it
+    /// was started for, not one begun after that batch was sent for its size.
+    generation: u64,
 }
 
 struct Shared<K: BatchKey, L: Loader<K>> {
@@ -75,6 +78,7 @@ where
                     keys: HashSet::new(),
                     waiters: Vec::new(),
                     sending: false,
+                    generation: 0,
                 }),
             }),
         }
@@ -109,7 +113,7 @@ where
                 Some(Action::SendNow(pending.take()))
             } else if !pending.sending {
                 pending.sending = true;
-                Some(Action::SendWhenQuiet)
+                Some(Action::SendWhenQuiet(pending.generation))
             } else {
                 None
             }
@@ -118,9 +122,10 @@ where
             Some(Action::SendNow(batch)) => {
                 self.spawn(Shared::send(Arc::clone(&self.shared), batch))
             }
-            Some(Action::SendWhenQuiet) => {
-                self.spawn(Shared::send_when_quiet(Arc::clone(&self.shared)))
-            }
+            Some(Action::SendWhenQuiet(generation)) => self.spawn(Shared::send_when_quiet(
+                Arc::clone(&self.shared),
+                generation,
+            )),
             None => {}
         }
         answered.await.unwrap_or_else(|_| {
@@ -136,15 +141,19 @@ where
     }
 }
 
+/// What a load does after adding its keys to the batch.
 enum Action<K, V> {
+    /// Send this batch at once (it holds the most keys a batch may).
     SendNow((HashSet<K>, Vec<Waiter<K, V>>)),
-    SendWhenQuiet,
+    /// Start a task that sends the batch of this generation once the executor is quiet.
+    SendWhenQuiet(u64),
 }
 
 impl<K, V> Pending<K, V> {
     /// The batch collected so far; the next key starts a new one.
     fn take(&mut self) -> (HashSet<K>, Vec<Waiter<K, V>>) {
         self.sending = false;
+        self.generation += 1;
         (
             std::mem::take(&mut self.keys),
             std::mem::take(&mut self.waiters),
@@ -165,15 +174,16 @@ where
     }
 
     /// Waits until the executor has run [`QUIET_ROUNDS`] rounds without adding a key, then
-    /// sends the batch.
-    async fn send_when_quiet(self: Arc<Self>) {
+    /// sends the batch of `generation` (unless it was sent already for its size).
+    async fn send_when_quiet(self: Arc<Self>, generation: u64) {
         let mut seen = usize::MAX;
         let mut quiet = 0;
         loop {
             let now = {
                 let pending = self.pending();
-                if !pending.sending {
-                    // Sent already, because it grew to the most keys a batch holds.
+                if pending.generation != generation {
+                    // Sent already, because it grew to the most keys a batch holds; a later
+                    // batch has its own task.
                     return;
                 }
                 pending.keys.len()
@@ -212,5 +222,85 @@ where
             // A resolver that stopped waiting (its request ended) needs no answer.
             let _ = waiter.answer.send(answer);
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+
+    use async_graphql::dataloader::Loader;
+
+    use super::{Batcher, LoadError, MAX_BATCH_KEYS};
+
+    /// Answers each key with its double and records the size of every batch it was sent.
+    #[derive(Default)]
+    struct Doubling {
+        batches: Mutex<Vec<usize>>,
+    }
+
+    impl Loader<u32> for Doubling {
+        type Value = u64;
+        type Error = LoadError;
+
+        async fn load(&self, keys: &[u32]) -> Result<HashMap<u32, u64>, LoadError> {
+            self.batches.lock().unwrap().push(keys.len());
+            Ok(keys.iter().map(|&k| (k, u64::from(k) * 2)).collect())
+        }
+    }
+
+    fn batches(batcher: &Batcher<u32, Doubling>) -> Vec<usize> {
+        batcher.loader().batches.lock().unwrap().clone()
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn loads_of_one_level_share_one_batch() {
+        let batcher = Arc::new(Batcher::new(Doubling::default()));
+        let loads = (0..50u32).map(|key| {
+            let batcher = Arc::clone(&batcher);
+            tokio::spawn(async move {
+                // Resolvers of one level reach their loads a little apart.
+                for _ in 0..key % 2 {
+                    tokio::task::yield_now().await;
+                }
+                batcher.load_one(key).await
+            })
+        });
+        for (key, load) in (0..50u32).zip(loads.collect::<Vec<_>>()) {
+            assert_eq!(load.await.unwrap().unwrap(), Some(u64::from(key) * 2));
+        }
+        assert_eq!(batches(&batcher), vec![50]);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_batch_at_its_size_goes_at_once_and_the_next_keys_start_their_own() {
+        let batcher = Arc::new(Batcher::new(Doubling::default()));
+        let first = {
+            let batcher = Arc::clone(&batcher);
+            tokio::spawn(async move { batcher.load_one(u32::MAX).await })
+        };
+        tokio::task::yield_now().await;
+        let many = batcher
+            .load_many(0..MAX_BATCH_KEYS as u32 - 1)
+            .await
+            .unwrap();
+        assert_eq!(many.len(), MAX_BATCH_KEYS - 1);
+        assert_eq!(first.await.unwrap().unwrap(), Some(u64::from(u32::MAX) * 2));
+        // Later keys, arriving a round apart, still make one batch of their own.
+        let later = (0..3u32).map(|n| {
+            let batcher = Arc::clone(&batcher);
+            tokio::spawn(async move {
+                for _ in 0..n {
+                    tokio::task::yield_now().await;
+                }
+                batcher.load_one(MAX_BATCH_KEYS as u32 + n).await
+            })
+        });
+        for load in later.collect::<Vec<_>>() {
+            assert!(load.await.unwrap().unwrap().is_some());
+        }
+        assert_eq!(batches(&batcher), vec![MAX_BATCH_KEYS, 3]);
     }
 }

@@ -219,6 +219,11 @@ impl Fused {
         let _ = self.generic.set(generic);
     }
 
+    /// The generic-plan connections when the request has them, else the regular ones.
+    pub fn planned_generically(&self) -> &DatabaseConnection {
+        self.generic.get().unwrap_or(&self.db)
+    }
+
     /// The parts' rows in one `UNION ALL` statement (PostgreSQL), on the generic-plan
     /// connections when the request has them.
     async fn load_postgres(
@@ -230,7 +235,7 @@ impl Fused {
             .iter()
             .map(|(index, part, keys)| (*index, Arc::clone(part), part.select(backend, keys)))
             .collect();
-        Self::load_union(self.generic.get().unwrap_or(&self.db), branches).await
+        Self::load_union(self.planned_generically(), branches).await
     }
 
     /// The branches' rows in one `UNION ALL` statement on `db`.

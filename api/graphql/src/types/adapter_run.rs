@@ -1,6 +1,7 @@
-//! Adapter runs for administrators: every import and sync with its counts and rejected
-//! records (`adapterRuns`, `adapterRun`), and `startAdapterRun`, which starts a run of a
-//! source the server's operator configured (never a path the client names) in the background.
+//! Adapter runs for administrators: every import and sync with its counts, rejected records
+//! and notes of values left out of applied records (`adapterRuns`, `adapterRun`), and
+//! `startAdapterRun`, which starts a run of a source the server's operator configured (never a
+//! path the client names) in the background.
 //!
 //! The schema only reads runs; starting one is the server's: it puts an
 //! [`AdapterRunLauncher`] into the schema's data ([`Launcher`]). Without one,
@@ -11,7 +12,7 @@ use std::sync::Arc;
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use familygraph_domain::workflow::Operation;
-use familygraph_store::entity::{adapter_rejection, adapter_run};
+use familygraph_store::entity::{adapter_note, adapter_rejection, adapter_run};
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
@@ -27,6 +28,27 @@ use familygraph_domain::workflow::{UserError as DomainUserError, UserErrorCode};
 
 /// Global id type name of a run.
 pub const RECORD_TYPE: &str = "AdapterRun";
+
+/// A page of one run's records (rejections or notes) from `select`, which picks and orders
+/// them; administrators only.
+async fn run_records<E, N>(
+    ctx: &Context<'_>,
+    select: sea_orm::Select<E>,
+    id_column: E::Column,
+    first: Option<i32>,
+    after: Option<String>,
+    node: impl FnMut(E::Model) -> N,
+) -> ApiResult<Page<N>>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+    N: async_graphql::OutputType,
+{
+    let rc = request(ctx)?;
+    rc.require(Operation::RunAdapters, DESCRIBED)?;
+    let page = PageRequest::new(first, after.as_deref())?;
+    load_page(&rc.db, select, id_column, page, wants_total(ctx), node).await
+}
 
 const DESCRIBED: &str = "see or start adapter runs (administrators only)";
 
@@ -174,19 +196,38 @@ impl AdapterRun {
         #[graphql(desc = "Page size (default 20, at most 100).")] first: Option<i32>,
         #[graphql(desc = "Cursor to start after.")] after: Option<String>,
     ) -> ApiResult<Page<AdapterRejection>> {
-        let rc = request(ctx)?;
-        rc.require(Operation::RunAdapters, DESCRIBED)?;
-        let page = PageRequest::new(first, after.as_deref())?;
         let select = adapter_rejection::Entity::find()
             .filter(adapter_rejection::Column::RunId.eq(self.0.id))
             .order_by_asc(adapter_rejection::Column::Seq);
-        load_page(
-            &rc.db,
+        run_records(
+            ctx,
             select,
             adapter_rejection::Column::Id,
-            page,
-            wants_total(ctx),
+            first,
+            after,
             AdapterRejection,
+        )
+        .await
+    }
+    /// The values it left out of records it otherwise applied, in source order: where each
+    /// was and why (never the value). Left out by the adapter (an optional identifier that
+    /// failed validation) or by the intake (a location's impossible coordinates).
+    async fn notes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size (default 20, at most 100).")] first: Option<i32>,
+        #[graphql(desc = "Cursor to start after.")] after: Option<String>,
+    ) -> ApiResult<Page<AdapterNote>> {
+        let select = adapter_note::Entity::find()
+            .filter(adapter_note::Column::RunId.eq(self.0.id))
+            .order_by_asc(adapter_note::Column::Seq);
+        run_records(
+            ctx,
+            select,
+            adapter_note::Column::Id,
+            first,
+            after,
+            AdapterNote,
         )
         .await
     }
@@ -225,6 +266,27 @@ impl AdapterRejection {
         &self.0.pointer
     }
     /// Why it was rejected.
+    async fn reason(&self) -> &str {
+        &self.0.reason
+    }
+}
+
+/// A value a run left out of a record it otherwise applied.
+#[derive(Clone)]
+pub struct AdapterNote(pub(crate) adapter_note::Model);
+
+#[Object]
+impl AdapterNote {
+    /// The document (file or URL) the record was in.
+    async fn document(&self) -> &str {
+        &self.0.document
+    }
+    /// Where in the document (an XML path, a JSON pointer, a row); empty for the whole
+    /// document.
+    async fn pointer(&self) -> &str {
+        &self.0.pointer
+    }
+    /// Why the value was left out (never the value itself).
     async fn reason(&self) -> &str {
         &self.0.reason
     }

@@ -30,8 +30,8 @@ use familygraph_store::entity::{
 use familygraph_store::{AuditAction, AuditContext, AuditedRecord, StoreError, audit};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait, UpdateMany,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, TransactionTrait, UpdateMany,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -298,6 +298,47 @@ async fn event_kinds<C: ConnectionTrait>(
         .collect())
 }
 
+/// `status` and, with `include_discarded`, [`STATUS_DISCARDED`].
+fn with_discarded(status: &'static str, include_discarded: bool) -> Vec<&'static str> {
+    let mut statuses = vec![status];
+    if include_discarded {
+        statuses.push(STATUS_DISCARDED);
+    }
+    statuses
+}
+
+/// The `outbox_delivery` rows [`list`] and [`count`] go through: dead letters (and, with
+/// `include_discarded`, discarded ones) of `kind` (both when `None`).
+fn outbox_dead_letters(
+    kind: Option<DeliveryKind>,
+    include_discarded: bool,
+) -> Select<outbox_delivery::Entity> {
+    let select = outbox_delivery::Entity::find().filter(outbox_delivery::Column::Status.is_in(
+        with_discarded(
+            outbox_delivery::STATUS_FAILED_PERMANENTLY,
+            include_discarded,
+        ),
+    ));
+    match kind {
+        Some(DeliveryKind::CaseSystem) => {
+            select.filter(outbox_delivery::Column::Target.ne(WEBHOOKS_TARGET))
+        }
+        Some(DeliveryKind::Webhook) => {
+            select.filter(outbox_delivery::Column::Target.eq(WEBHOOKS_TARGET))
+        }
+        None => select,
+    }
+}
+
+/// The `webhook_delivery` rows [`list`] and [`count`] go through: dead letters (and, with
+/// `include_discarded`, discarded ones).
+fn webhook_dead_letters(include_discarded: bool) -> Select<webhook_delivery::Entity> {
+    webhook_delivery::Entity::find().filter(webhook_delivery::Column::Status.is_in(with_discarded(
+        webhook_delivery::STATUS_FAILED,
+        include_discarded,
+    )))
+}
+
 /// Dead letters (and, with `include_discarded`, discarded ones) of `kind` (both when `None`),
 /// newest first (by delivery id, UUIDv7: when the event was taken on), after the delivery id
 /// `after`, at most `limit`.
@@ -310,35 +351,16 @@ pub async fn list<C: ConnectionTrait>(
 ) -> Result<Vec<DeadLetterRecord>, sea_orm::DbErr> {
     let mut out = Vec::new();
     {
-        let mut statuses = vec![outbox_delivery::STATUS_FAILED_PERMANENTLY];
-        if include_discarded {
-            statuses.push(STATUS_DISCARDED);
-        }
-        let mut select = outbox_delivery::Entity::find()
-            .filter(outbox_delivery::Column::Status.is_in(statuses))
+        let mut select = outbox_dead_letters(kind, include_discarded)
             .order_by_desc(outbox_delivery::Column::Id)
             .limit(limit);
         if let Some(after) = after {
             select = select.filter(outbox_delivery::Column::Id.lt(after));
         }
-        select = match kind {
-            Some(DeliveryKind::CaseSystem) => {
-                select.filter(outbox_delivery::Column::Target.ne(WEBHOOKS_TARGET))
-            }
-            Some(DeliveryKind::Webhook) => {
-                select.filter(outbox_delivery::Column::Target.eq(WEBHOOKS_TARGET))
-            }
-            None => select,
-        };
         out.extend(event_kinds(db, select.all(db).await?).await?);
     }
     if kind != Some(DeliveryKind::CaseSystem) {
-        let mut statuses = vec![webhook_delivery::STATUS_FAILED];
-        if include_discarded {
-            statuses.push(STATUS_DISCARDED);
-        }
-        let mut select = webhook_delivery::Entity::find()
-            .filter(webhook_delivery::Column::Status.is_in(statuses))
+        let mut select = webhook_dead_letters(include_discarded)
             .order_by_desc(webhook_delivery::Column::Id)
             .limit(limit);
         if let Some(after) = after {
@@ -357,34 +379,11 @@ pub async fn count<C: ConnectionTrait>(
     kind: Option<DeliveryKind>,
     include_discarded: bool,
 ) -> Result<u64, sea_orm::DbErr> {
-    let mut total = 0;
-    {
-        let mut statuses = vec![outbox_delivery::STATUS_FAILED_PERMANENTLY];
-        if include_discarded {
-            statuses.push(STATUS_DISCARDED);
-        }
-        let mut select =
-            outbox_delivery::Entity::find().filter(outbox_delivery::Column::Status.is_in(statuses));
-        select = match kind {
-            Some(DeliveryKind::CaseSystem) => {
-                select.filter(outbox_delivery::Column::Target.ne(WEBHOOKS_TARGET))
-            }
-            Some(DeliveryKind::Webhook) => {
-                select.filter(outbox_delivery::Column::Target.eq(WEBHOOKS_TARGET))
-            }
-            None => select,
-        };
-        total += select.count(db).await?;
-    }
+    let mut total = outbox_dead_letters(kind, include_discarded)
+        .count(db)
+        .await?;
     if kind != Some(DeliveryKind::CaseSystem) {
-        let mut statuses = vec![webhook_delivery::STATUS_FAILED];
-        if include_discarded {
-            statuses.push(STATUS_DISCARDED);
-        }
-        total += webhook_delivery::Entity::find()
-            .filter(webhook_delivery::Column::Status.is_in(statuses))
-            .count(db)
-            .await?;
+        total += webhook_dead_letters(include_discarded).count(db).await?;
     }
     Ok(total)
 }
@@ -482,6 +481,20 @@ fn now() -> DateTime<Utc> {
     DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
 }
 
+/// The row `which` names, in its ledger, while it is dead-lettered (`failed_permanently` in
+/// `outbox_delivery`, `failed` in `webhook_delivery`): the one row a retry or a discard may
+/// change. Filter only an update of `which`'s own ledger with it.
+fn dead_lettered(which: DeliveryRef) -> Condition {
+    match which {
+        DeliveryRef::Outbox(id) => Condition::all()
+            .add(outbox_delivery::Column::Id.eq(id))
+            .add(outbox_delivery::Column::Status.eq(outbox_delivery::STATUS_FAILED_PERMANENTLY)),
+        DeliveryRef::Webhook(id) => Condition::all()
+            .add(webhook_delivery::Column::Id.eq(id))
+            .add(webhook_delivery::Column::Status.eq(webhook_delivery::STATUS_FAILED)),
+    }
+}
+
 /// Acts on the dead letter `which` for `actor`, audited as `operation` (`retryDelivery`,
 /// `discardDelivery`), in one transaction: `change` updates its ledger (given the transaction
 /// and the time now) and says how many of its rows changed. Unless that is exactly the one, the
@@ -530,13 +543,9 @@ pub async fn retry(
 ) -> Result<DeadLetterRecord, DeadLetterError> {
     act_on(db, actor, "retryDelivery", which, async |txn, now| {
         Ok(match which {
-            DeliveryRef::Outbox(id) => {
+            DeliveryRef::Outbox(_) => {
                 requeue_outbox(now)
-                    .filter(outbox_delivery::Column::Id.eq(id))
-                    .filter(
-                        outbox_delivery::Column::Status
-                            .eq(outbox_delivery::STATUS_FAILED_PERMANENTLY),
-                    )
+                    .filter(dead_lettered(which))
                     .exec(txn)
                     .await?
                     .rows_affected
@@ -560,8 +569,7 @@ pub async fn retry(
                         Expr::value(webhook_delivery::STATUS_PENDING),
                     )
                     .col_expr(webhook_delivery::Column::Attempts, Expr::value(0))
-                    .filter(webhook_delivery::Column::Id.eq(id))
-                    .filter(webhook_delivery::Column::Status.eq(webhook_delivery::STATUS_FAILED))
+                    .filter(dead_lettered(which))
                     .exec(txn)
                     .await?
                     .rows_affected;
@@ -590,30 +598,25 @@ pub async fn discard(
 ) -> Result<DeadLetterRecord, DeadLetterError> {
     act_on(db, actor, "discardDelivery", which, async |txn, now| {
         Ok(match which {
-            DeliveryRef::Outbox(id) => {
+            DeliveryRef::Outbox(_) => {
                 outbox_delivery::Entity::update_many()
                     .col_expr(
                         outbox_delivery::Column::Status,
                         Expr::value(STATUS_DISCARDED),
                     )
                     .col_expr(outbox_delivery::Column::UpdatedAt, Expr::value(now))
-                    .filter(outbox_delivery::Column::Id.eq(id))
-                    .filter(
-                        outbox_delivery::Column::Status
-                            .eq(outbox_delivery::STATUS_FAILED_PERMANENTLY),
-                    )
+                    .filter(dead_lettered(which))
                     .exec(txn)
                     .await?
                     .rows_affected
             }
-            DeliveryRef::Webhook(id) => {
+            DeliveryRef::Webhook(_) => {
                 webhook_delivery::Entity::update_many()
                     .col_expr(
                         webhook_delivery::Column::Status,
                         Expr::value(STATUS_DISCARDED),
                     )
-                    .filter(webhook_delivery::Column::Id.eq(id))
-                    .filter(webhook_delivery::Column::Status.eq(webhook_delivery::STATUS_FAILED))
+                    .filter(dead_lettered(which))
                     .exec(txn)
                     .await?
                     .rows_affected

@@ -17,6 +17,13 @@
 //! each in its own transaction, then each child's records in one transaction: the person
 //! first, then the rest in source order. A [`RecordRejected`] from any of them rolls the whole
 //! child back and reports every record of that child rejected.
+//!
+//! Notes: a record an adapter translated may carry [`FieldNote`]s (values it left out of an
+//! otherwise good record, and why); the intake may leave a value out too (a service
+//! location's impossible coordinates, see `services`). Every note of a record that was applied
+//! (created, updated or unchanged) is passed on in [`Outcome::notes`], the adapter's first and
+//! then the intake's, record by record in source order, for the run to keep. A rejected record's
+//! notes are not kept: nothing of it was applied, and its rejection says where to look.
 
 pub(crate) mod casework;
 pub(crate) mod family_membership;
@@ -28,7 +35,9 @@ pub(crate) mod source_record;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use familygraph_adapter_sdk::{CanonicalRecord, Located, Location, RecordKey, SourceRef};
+use familygraph_adapter_sdk::{
+    CanonicalRecord, FieldNote, Located, Location, RecordKey, SourceRef,
+};
 use familygraph_domain::Principal;
 use familygraph_store::audit::{self, AuditAction, AuditContext, AuditedRecord};
 use familygraph_store::entity::person as person_row;
@@ -36,7 +45,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr};
 use uuid::Uuid;
 
 use self::source_record::{Ledger, key, person_key};
-use crate::run::{ApplyCounts, RecordedRejection};
+use crate::run::{ApplyCounts, RecordedNote, RecordedRejection};
 use crate::{IntakeError, IntakeResult};
 
 /// What applying one record did.
@@ -147,29 +156,58 @@ fn unsupported(record: &CanonicalRecord) -> RecordRejected {
     ))
 }
 
+/// A record applied, with every value left out of it: the adapter's notes, then the intake's.
+struct Kept {
+    /// What applying it did.
+    applied: Applied,
+    /// The values left out of it, and why.
+    notes: Vec<FieldNote>,
+}
+
+impl Kept {
+    /// `applied`, with the record's own notes (the adapter's) and `intake_notes` after them.
+    fn with_notes<T>(applied: Applied, located: &Located<T>, intake_notes: Vec<FieldNote>) -> Self {
+        let mut notes = located.notes.clone();
+        notes.extend(intake_notes);
+        Self { applied, notes }
+    }
+}
+
 /// Applies a record that is about no child, in its own transaction.
 async fn dispatch_standalone(
     txn: &DatabaseTransaction,
     run_id: Uuid,
     located: &Located<CanonicalRecord>,
-) -> Result<Applied, RecordRejected> {
-    match &located.record {
-        CanonicalRecord::Professional(r) => {
-            casework::apply_professional(txn, run_id, &narrow(located, r)).await
-        }
+) -> Result<Kept, RecordRejected> {
+    let (applied, intake_notes) = match &located.record {
+        CanonicalRecord::Professional(r) => (
+            casework::apply_professional(txn, run_id, &narrow(located, r)).await?,
+            Vec::new(),
+        ),
         CanonicalRecord::Service(r) => {
-            services::apply_service(txn, run_id, &narrow(located, r)).await
+            services::apply_service(txn, run_id, &narrow(located, r)).await?
         }
-        CanonicalRecord::TaxonomyTerm(r) => {
-            services::apply_taxonomy_term(txn, run_id, &narrow(located, r)).await
-        }
+        CanonicalRecord::TaxonomyTerm(r) => (
+            services::apply_taxonomy_term(txn, run_id, &narrow(located, r)).await?,
+            Vec::new(),
+        ),
         // A record kind added to the SDK after this server was built.
-        other => Err(unsupported(other)),
-    }
+        other => return Err(unsupported(other)),
+    };
+    Ok(Kept::with_notes(applied, located, intake_notes))
 }
 
 /// Applies one record of a child (not the child's person record) in the child's transaction.
 async fn dispatch_child(
+    cx: &ChildContext<'_>,
+    located: &Located<CanonicalRecord>,
+) -> Result<Kept, RecordRejected> {
+    let applied = dispatch_child_record(cx, located).await?;
+    Ok(Kept::with_notes(applied, located, Vec::new()))
+}
+
+/// The record-applying function of a child's record, by kind.
+async fn dispatch_child_record(
     cx: &ChildContext<'_>,
     located: &Located<CanonicalRecord>,
 ) -> Result<Applied, RecordRejected> {
@@ -241,6 +279,9 @@ pub(crate) struct Outcome {
     pub counts: ApplyCounts,
     /// Records rejected while applying, in the order found.
     pub rejections: Vec<RecordedRejection>,
+    /// Values left out of the records applied (the adapters' notes and the intake's own), in
+    /// the order found.
+    pub notes: Vec<RecordedNote>,
 }
 
 impl Outcome {
@@ -250,6 +291,10 @@ impl Outcome {
             location: location.clone(),
             reason,
         });
+    }
+
+    fn note(&mut self, notes: Vec<FieldNote>) {
+        self.notes.extend(notes.into_iter().map(RecordedNote::from));
     }
 }
 
@@ -288,9 +333,10 @@ pub(crate) async fn apply_records(
     for located in standalone {
         let txn = begin_record_transaction(db).await?;
         match dispatch_standalone(&txn, run_id, located).await {
-            Ok(applied) => {
+            Ok(kept) => {
                 txn.commit().await?;
-                applied.count(&mut outcome.counts);
+                kept.applied.count(&mut outcome.counts);
+                outcome.note(kept.notes);
             }
             Err(rejected) => {
                 txn.rollback().await?;
@@ -362,6 +408,7 @@ async fn apply_child(
             outcome.counts.updated += done.counts.updated;
             outcome.counts.unchanged += done.counts.unchanged;
             outcome.counts.queued_for_review += done.counts.queued_for_review;
+            outcome.note(done.notes);
         }
         Ok(Err((failed, rejected))) => {
             txn.rollback().await?;
@@ -392,6 +439,8 @@ struct ChildDone {
     person_id: Uuid,
     counts: ApplyCounts,
     wrote: bool,
+    /// The values left out of the child's records, record by record in source order.
+    notes: Vec<FieldNote>,
 }
 
 /// The child's records in `txn`: `Ok(Err((index, why)))` when record `index` was rejected.
@@ -403,6 +452,8 @@ async fn apply_child_in(
 ) -> IntakeResult<Result<ChildDone, (usize, RecordRejected)>> {
     let mut counts = ApplyCounts::default();
     let mut person_id = None;
+    // Each record's notes, by its place in `group` (source order), once it is applied.
+    let mut notes: Vec<Vec<FieldNote>> = vec![Vec::new(); group.len()];
     // Every key the child's records are or name, read in one statement.
     let ledger = Ledger::deferring();
     let child_row = Mutex::new(None);
@@ -426,7 +477,7 @@ async fn apply_child_in(
                     Ok(done) => {
                         person_id = Some(done.applied.id());
                         counts.queued_for_review += done.queued;
-                        Ok(done.applied)
+                        Ok(Kept::with_notes(done.applied, located, Vec::new()))
                     }
                     Err(rejected) => Err(rejected),
                 }
@@ -462,7 +513,10 @@ async fn apply_child_in(
             }
         };
         match result {
-            Ok(applied) => applied.count(&mut counts),
+            Ok(kept) => {
+                kept.applied.count(&mut counts);
+                notes[index] = kept.notes;
+            }
             Err(rejected) => return Ok(Err((index, rejected))),
         }
     }
@@ -479,5 +533,6 @@ async fn apply_child_in(
         person_id,
         counts,
         wrote,
+        notes: notes.into_iter().flatten().collect(),
     }))
 }

@@ -22,9 +22,10 @@
 //!   within ±90 and longitude within ±180 WGS84 degrees, as the database's checks require).
 //!   Otherwise neither is kept, the rest of the service is applied, and a note says which
 //!   location lost them and why, never the value. The Open Referral adapter leaves such
-//!   coordinates out itself; this covers a record from any other adapter. The intake keeps no
-//!   notes in a run yet (an adapter's `FieldNote`s are not kept either), so the note is logged
-//!   as a warning with the run and the record's location.
+//!   coordinates out itself; this covers a record from any other adapter. The note is kept in
+//!   the run beside the adapter's own notes (`adapter_note`), and logged as a warning with the
+//!   run and the record's location (the reason names no value either). A service applied
+//!   unchanged writes nothing and so notes nothing: its note is in the run that wrote it.
 //! - Rejected: a service without a name, or with a minimum age above its maximum age.
 
 use std::collections::{BTreeSet, HashMap};
@@ -177,18 +178,19 @@ pub(crate) async fn apply_taxonomy_term(
     })
 }
 
-/// Applies a directory's service with its locations and taxonomy terms.
+/// Applies a directory's service with its locations and taxonomy terms; with it, a note for
+/// each value the intake left out of it (the record's own notes are the caller's to pass on).
 pub(crate) async fn apply_service(
     txn: &DatabaseTransaction,
     run_id: Uuid,
     located: &Located<ServiceRecord>,
-) -> Result<Applied, RecordRejected> {
+) -> Result<(Applied, Vec<FieldNote>), RecordRejected> {
     let rec = &located.record;
     let key = key(SERVICE, &rec.source);
     let hash = content_hash(rec);
     let ledger = Ledger::default();
     if let Some(id) = unchanged(txn, &ledger, &key, &hash, SERVICE).await? {
-        return Ok(Applied::Unchanged(id));
+        return Ok((Applied::Unchanged(id), Vec::new()));
     }
     let name = rec.name.trim();
     if name.is_empty() {
@@ -287,11 +289,12 @@ pub(crate) async fn apply_service(
             "a value was left out of a service record"
         );
     }
-    Ok(if updated {
+    let applied = if updated {
         Applied::Updated(id)
     } else {
         Applied::Created(id)
-    })
+    };
+    Ok((applied, notes))
 }
 
 /// Why a location's coordinates were left out (naming no value).

@@ -70,6 +70,13 @@ struct JsonRejection<'a> {
 }
 
 #[derive(Serialize)]
+struct JsonNote<'a> {
+    document: &'a str,
+    pointer: &'a str,
+    reason: &'a str,
+}
+
+#[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct JsonSummary<'a> {
     run_id: String,
@@ -83,6 +90,7 @@ struct JsonSummary<'a> {
     rejected: u64,
     queued_for_review: u64,
     rejections: Vec<JsonRejection<'a>>,
+    notes: Vec<JsonNote<'a>>,
     cursor: Option<&'a str>,
     failure: Option<&'a str>,
     elapsed_seconds: f64,
@@ -110,6 +118,15 @@ pub fn json(outcome: &Outcome) -> String {
                 document: &r.location.document,
                 pointer: &r.location.pointer,
                 reason: &r.reason,
+            })
+            .collect(),
+        notes: s
+            .notes
+            .iter()
+            .map(|n| JsonNote {
+                document: &n.location.document,
+                pointer: &n.location.pointer,
+                reason: &n.reason,
             })
             .collect(),
         cursor: s.cursor.as_ref().map(|c| c.as_str()),
@@ -163,5 +180,102 @@ pub fn human(command: &str, outcome: &Outcome) -> String {
             let _ = writeln!(out, "  {}: {}", rejection.location, rejection.reason);
         }
     }
+    if !s.notes.is_empty() {
+        let _ = writeln!(out, "values left out of applied records:");
+        for note in &s.notes {
+            let _ = writeln!(out, "  {}: {}", note.location, note.reason);
+        }
+    }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::time::Duration;
+
+    use familygraph_adapter_sdk::Location;
+    use familygraph_intake::{
+        ApplyCounts, RecordedNote, RecordedRejection, RunId, RunStatus, RunSummary,
+    };
+    use uuid::Uuid;
+
+    use super::*;
+
+    /// A finished run of a synthetic source with one rejection and two notes.
+    fn outcome() -> Outcome {
+        let at = |pointer: &str| Location::document("children.xml").at(pointer);
+        Outcome {
+            summary: RunSummary {
+                run_id: RunId(Uuid::nil()),
+                adapter: "cin-census:county-cin".to_owned(),
+                status: RunStatus::SucceededWithRejections,
+                counts: ApplyCounts {
+                    read: 3,
+                    created: 2,
+                    rejected: 1,
+                    ..ApplyCounts::default()
+                },
+                rejections: vec![RecordedRejection {
+                    location: at("/Child[2]"),
+                    reason: "PersonBirthDate: not a possible date".to_owned(),
+                }],
+                notes: vec![
+                    RecordedNote {
+                        location: at("/Child[1]/UPN"),
+                        reason: "UPN: fails its check letter".to_owned(),
+                    },
+                    RecordedNote {
+                        location: at("/Child[3]/NHSNumber"),
+                        reason: "NHSNumber: fails its check digit".to_owned(),
+                    },
+                ],
+                cursor: None,
+            },
+            source: "county-cin".to_owned(),
+            kind: "cin-census",
+            elapsed: Duration::from_secs(1),
+            failure: None,
+        }
+    }
+
+    #[test]
+    fn the_summary_for_people_lists_the_notes_after_the_rejections() {
+        let text = human("import", &outcome());
+        let lines: Vec<&str> = text.lines().skip(2).collect();
+        assert_eq!(
+            lines,
+            [
+                "rejected records:",
+                "  children.xml#/Child[2]: PersonBirthDate: not a possible date",
+                "values left out of applied records:",
+                "  children.xml#/Child[1]/UPN: UPN: fails its check letter",
+                "  children.xml#/Child[3]/NHSNumber: NHSNumber: fails its check digit",
+            ],
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn the_json_summary_lists_the_notes_like_the_rejections() {
+        let value: serde_json::Value = serde_json::from_str(&json(&outcome())).unwrap();
+        assert_eq!(
+            value["notes"],
+            serde_json::json!([
+                {
+                    "document": "children.xml",
+                    "pointer": "/Child[1]/UPN",
+                    "reason": "UPN: fails its check letter"
+                },
+                {
+                    "document": "children.xml",
+                    "pointer": "/Child[3]/NHSNumber",
+                    "reason": "NHSNumber: fails its check digit"
+                }
+            ]),
+            "{value}"
+        );
+        assert_eq!(value["rejections"].as_array().unwrap().len(), 1, "{value}");
+    }
 }

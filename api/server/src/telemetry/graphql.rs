@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextPrepareRequest,
-    NextRequest, NextResolve, NextValidation, ResolveInfo,
+    NextRequest, NextValidation,
 };
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
 use async_graphql::{
@@ -20,13 +20,45 @@ use opentelemetry::trace::SpanKind;
 use tracing::Instrument as _;
 use tracing::field::Empty;
 
+use familygraph_graphql::field_errors::FieldTimer;
+
 use super::metrics::{OperationNames, instruments};
 use super::traces::FinishedSpan;
 
-/// The schema extension (register it last, after the schema's own).
+/// The schema extension (register it last, after the schema's own). Resolver spans come from
+/// [`GraphqlTelemetry::slow_resolvers`], which the schema's null-on-error extension calls for
+/// each field (`familygraph_graphql::schema_builder_timed`).
 pub struct GraphqlTelemetry {
     resolver_threshold: Duration,
     names: Arc<OperationNames>,
+}
+
+/// Records a span for each resolver slower than the threshold, in the sampled trace it ran in.
+struct SlowResolvers {
+    threshold: Duration,
+}
+
+impl FieldTimer for SlowResolvers {
+    fn resolved(&self, parent_type: &str, field: &str, elapsed: Duration, failed: bool) {
+        // The wall-clock times are read only for the few fields slow enough to record (every
+        // field of every response passes here).
+        if elapsed < self.threshold || !super::traces::sampled() {
+            return;
+        }
+        let end = SystemTime::now();
+        FinishedSpan {
+            name: format!("resolve {parent_type}.{field}").into(),
+            kind: SpanKind::Internal,
+            start: end.checked_sub(elapsed).unwrap_or(end),
+            end,
+            attributes: vec![
+                KeyValue::new("graphql.field.parent_type", parent_type.to_owned()),
+                KeyValue::new("graphql.field.name", field.to_owned()),
+            ],
+            failed,
+        }
+        .record();
+    }
 }
 
 impl GraphqlTelemetry {
@@ -36,6 +68,13 @@ impl GraphqlTelemetry {
             resolver_threshold,
             names: Arc::new(OperationNames::default()),
         }
+    }
+
+    /// What times each field, for `familygraph_graphql::schema_builder_timed`.
+    pub fn slow_resolvers(&self) -> Arc<dyn FieldTimer> {
+        Arc::new(SlowResolvers {
+            threshold: self.resolver_threshold,
+        })
     }
 }
 
@@ -50,7 +89,6 @@ impl GraphqlTelemetry {
 impl ExtensionFactory for GraphqlTelemetry {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(OperationTelemetry {
-            resolver_threshold: self.resolver_threshold,
             names: self.names.clone(),
             state: Mutex::new(OperationState::default()),
         })
@@ -67,7 +105,6 @@ struct OperationState {
 }
 
 struct OperationTelemetry {
-    resolver_threshold: Duration,
     names: Arc<OperationNames>,
     state: Mutex<OperationState>,
 }
@@ -227,40 +264,5 @@ impl Extension for OperationTelemetry {
         next: NextExecute<'_>,
     ) -> Response {
         next.run(ctx, operation_name).await
-    }
-
-    async fn resolve(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        info: ResolveInfo<'_>,
-        next: NextResolve<'_>,
-    ) -> ServerResult<Option<Value>> {
-        // A list's items are resolved through this hook too (parent type `[T!]`): not fields.
-        if info.parent_type.starts_with('[') {
-            return next.run(ctx, info).await;
-        }
-        let parent_type: &str = info.parent_type;
-        let field: &str = info.name;
-        // One monotonic reading before and one after; the wall-clock times are read only for
-        // the few fields slow enough to record (every field of every response passes here).
-        let started = Instant::now();
-        let result = next.run(ctx, info).await;
-        let elapsed = started.elapsed();
-        if elapsed >= self.resolver_threshold && super::traces::sampled() {
-            let end = SystemTime::now();
-            FinishedSpan {
-                name: format!("resolve {parent_type}.{field}").into(),
-                kind: SpanKind::Internal,
-                start: end.checked_sub(elapsed).unwrap_or(end),
-                end,
-                attributes: vec![
-                    KeyValue::new("graphql.field.parent_type", parent_type.to_owned()),
-                    KeyValue::new("graphql.field.name", field.to_owned()),
-                ],
-                failed: result.is_err(),
-            }
-            .record();
-        }
-        result
     }
 }

@@ -51,6 +51,12 @@ pub struct Model {
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
+impl Related<super::adapter_note::Entity> for Entity {
+    fn to() -> RelationDef {
+        super::adapter_note::Relation::AdapterRun.def().rev()
+    }
+}
+
 impl Related<super::adapter_rejection::Entity> for Entity {
     fn to() -> RelationDef {
         super::adapter_rejection::Relation::AdapterRun.def().rev()

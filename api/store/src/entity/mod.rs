@@ -5,6 +5,7 @@
 //! `familygraph-migrations`, and `tests/entities.rs` proves the two agree on SQLite and
 //! PostgreSQL.
 
+pub mod adapter_note;
 pub mod adapter_rejection;
 pub mod adapter_run;
 pub mod address;
@@ -63,6 +64,7 @@ pub mod webhook_subscription;
 
 /// The entities under their table names in `CamelCase`, e.g. `Person`, `PlanGoal`.
 pub mod prelude {
+    pub use super::adapter_note::Entity as AdapterNote;
     pub use super::adapter_rejection::Entity as AdapterRejection;
     pub use super::adapter_run::Entity as AdapterRun;
     pub use super::address::Entity as Address;

@@ -42,3 +42,16 @@ impl Related<super::person::Entity> for Entity {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// The condition of the unique index on (`kind`, `value`): the row's kind is one that
+/// identifies a person (every kind but `UPN_UNKNOWN`). The code is written into the statement,
+/// not bound, so that PostgreSQL can use that partial index in a plan made before it knows
+/// the statement's values (a generic plan); with the code bound it falls back to scanning the
+/// table.
+pub fn identifies_a_person() -> sea_orm::sea_query::SimpleExpr {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    ExprTrait::ne(
+        Expr::col((Entity, Column::Kind)),
+        Expr::cust("'UPN_UNKNOWN'"),
+    )
+}

@@ -20,7 +20,13 @@
 //!   with identifiers (NHS numbers from the `999` test range below `999 9xx xxxx`, which is
 //!   left to test fixtures; UPNs with LA number `999`),
 //!   addresses, relationships, family networks, agency links, contacts, Family Help episodes,
-//!   lead practitioners, assessments, plans, child protection and visits.
+//!   lead practitioners, assessments, plans, child protection and visits. School rolls change:
+//!   secondary pupils left their primary school, about 4% of pupils on roll changed school in
+//!   the year before [`REFERENCE_DATE`] (the old roll ended, the new one current), and about
+//!   2.5% have a move agreed ahead (on roll until the end of the spring term 2027,
+//!   [`SPRING_TERM_ENDS`], with a place at another school from the summer term,
+//!   [`SUMMER_TERM_STARTS`]). These two dates are fixed, so they stop being ahead of the real
+//!   date once the summer term 2027 starts.
 //! - **The story family** ([`STORY_FAMILY_NAME`]): three siblings aged 13, 11 and 8 on
 //!   [`REFERENCE_DATE`], the eldest living with Dad and the younger two with Mum, referred by
 //!   the youngest's school and supported by family worker `fw-s1-01` in team S1. Its rows,
@@ -74,6 +80,7 @@ use crate::error::{StoreError, StoreResult};
 use ids::IdGen;
 pub use ids::{SEED_NHS_SERIALS, STORY_NHS_SERIALS, seed_may_issue_nhs_number};
 use people::Population;
+pub use people::{SPRING_TERM_ENDS, SUMMER_TERM_STARTS};
 use rows::Rows;
 
 /// The family name of the fictional story family (three siblings aged 13, 11 and 8).
@@ -349,4 +356,104 @@ fn rand_date(rng: &mut StdRng, from: NaiveDate, to: NaiveDate) -> NaiveDate {
 /// Age in whole years on `on` of someone born on `dob` (-1 if not yet born).
 fn age_on(dob: NaiveDate, on: NaiveDate) -> i32 {
     on.years_since(dob).map_or(-1, |y| y as i32)
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use familygraph_domain::AgencyLinkKind;
+    use uuid::Uuid;
+
+    use super::people::{SPRING_TERM_ENDS, SUMMER_TERM_STARTS};
+    use super::{REFERENCE_DATE, SeedOptions, generate};
+    use crate::entity::agency_link;
+
+    /// Every ON_ROLL link the default seed generates.
+    fn school_rolls() -> Vec<agency_link::Model> {
+        let mut links = Vec::new();
+        assert!(generate(&SeedOptions::default(), |rows| {
+            links.extend(
+                rows.agency_link
+                    .into_iter()
+                    .filter(|l| l.kind == AgencyLinkKind::OnRoll.code()),
+            );
+            true
+        }));
+        links
+    }
+
+    #[test]
+    fn school_rolls_hold_past_moves_and_agreed_moves_ahead_without_overlap() {
+        let links = school_rolls();
+        let on = REFERENCE_DATE;
+        let current =
+            |l: &agency_link::Model| l.started_on <= on && l.ended_on.is_none_or(|end| end >= on);
+        let mut per_child: BTreeMap<Uuid, Vec<&agency_link::Model>> = BTreeMap::new();
+        for link in &links {
+            if let Some(end) = link.ended_on {
+                assert!(end >= link.started_on, "a roll ends before it starts");
+            }
+            per_child.entry(link.person_id).or_default().push(link);
+        }
+        // No child is on two rolls on the same day: sorted by start, each ends before the next
+        // starts.
+        for rolls in per_child.values_mut() {
+            rolls.sort_by_key(|l| l.started_on);
+            for pair in rolls.windows(2) {
+                let ended = pair[0].ended_on.expect("only the last roll is open");
+                assert!(ended < pair[1].started_on, "overlapping rolls: {pair:?}");
+            }
+        }
+        // Of each kind a few, relative to the reference date: left (ended before it), left
+        // within the last year with a current roll elsewhere, leaving after it (current, with an
+        // end date ahead), and starting after it (not yet on roll).
+        let left = links.iter().filter(|l| l.ended_on.is_some_and(|e| e < on));
+        // Moved within the school year: on a roll now that started neither on 1 September (a
+        // new phase, or a move over the summer) nor ahead, after a roll that ended.
+        let in_year = per_child
+            .values()
+            .filter(|rolls| {
+                rolls.iter().any(|l| l.ended_on.is_some_and(|e| e < on))
+                    && rolls.iter().any(|l| {
+                        current(l)
+                            && l.ended_on.is_none()
+                            && l.started_on.format("%m-%d").to_string() != "09-01"
+                    })
+            })
+            .count();
+        let leaving: Vec<_> = links
+            .iter()
+            .filter(|l| current(l) && l.ended_on.is_some())
+            .collect();
+        let starting: Vec<_> = links.iter().filter(|l| l.started_on > on).collect();
+        assert!(
+            left.count() > in_year,
+            "secondary pupils left their primaries"
+        );
+        assert!(
+            in_year >= 3,
+            "{in_year} pupils changed school in the last year"
+        );
+        assert!(!leaving.is_empty() && !starting.is_empty());
+        assert!(leaving.iter().all(|l| l.ended_on == Some(SPRING_TERM_ENDS)));
+        assert!(starting.iter().all(|l| l.started_on == SUMMER_TERM_STARTS));
+        assert_eq!(
+            leaving.len(),
+            starting.len(),
+            "each leaver has a place to go"
+        );
+        // A small share: most of the roll is neither.
+        let on_roll = links.iter().filter(|l| current(l)).count();
+        println!(
+            "{on_roll} on roll, {in_year} moved in-year, {} leaving ahead, {} starting ahead",
+            leaving.len(),
+            starting.len()
+        );
+        assert!(
+            (leaving.len() + in_year) * 10 < on_roll,
+            "{on_roll} on roll"
+        );
+    }
 }

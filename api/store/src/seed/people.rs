@@ -7,9 +7,9 @@ use familygraph_domain::{
     AgencyLinkKind, Disability, Ethnicity, FamilyRole, IdentifierKind, LevelOfNeed,
     NetworkMemberKind, RelationshipKind, SendStatus, Sex, UpnUnknown, Willingness,
 };
-use rand::Rng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
 use uuid::Uuid;
 
 use super::ids::{IdGen, Serials};
@@ -25,6 +25,80 @@ use crate::entity::{
 
 /// The first day of the 2026/27 school year: ages on 31 August 2026 set school years.
 const SCHOOL_YEAR_AGE_DATE: NaiveDate = date(2026, 8, 31);
+
+/// The last day of the 2026/27 spring term (26 March 2027): pupils with a school move agreed
+/// ahead of [`REFERENCE_DATE`] leave then — their current ON_ROLL link ends on this date.
+///
+/// Fixed, not relative to today: on a real date after it, these moves are no longer ahead.
+/// Tests that need them ahead move them on in their own database (see the test harness's
+/// `TestApp::keep_agreed_school_moves_ahead`).
+pub const SPRING_TERM_ENDS: NaiveDate = date(2027, 3, 26);
+/// The first day of the 2026/27 summer term (12 April 2027): a place agreed at another school
+/// starts then — the ON_ROLL link at the new school starts on this date, with no end.
+///
+/// Fixed, not relative to today, like [`SPRING_TERM_ENDS`].
+pub const SUMMER_TERM_STARTS: NaiveDate = date(2027, 4, 12);
+/// The last day of the 2025/26 summer term: a pupil who changed school over the summer
+/// holidays left then...
+const SUMMER_TERM_2026_ENDS: NaiveDate = date(2026, 7, 20);
+/// ... and joined the new school on the first day of the 2026/27 school year.
+const SCHOOL_YEAR_2026_STARTS: NaiveDate = date(2026, 9, 1);
+
+/// Per thousand pupils on roll: those who changed school in the year before the reference
+/// date (in-year admissions, managed moves, moving house) ...
+const MOVED_PER_MILLE: u32 = 40;
+/// ... and those whose move is agreed but ahead: on roll until the end of the spring term, with
+/// a place at another school from the summer term.
+const MOVING_PER_MILLE: u32 = 25;
+/// Mixed into a pupil's id to seed the draws for [`school_move`].
+const SCHOOL_MOVE_SALT: u64 = 0x5c40_01ed_0000_0001;
+
+/// A pupil's change of school around the reference date.
+enum SchoolMove {
+    /// On the roll of `from` from the start of their school phase until `left`, then of their
+    /// current school from `joined` (both before the reference date).
+    Moved {
+        from: Uuid,
+        left: NaiveDate,
+        joined: NaiveDate,
+    },
+    /// On their current school's roll until [`SPRING_TERM_ENDS`], then on `to`'s from
+    /// [`SUMMER_TERM_STARTS`] (both after the reference date).
+    Moving { to: Uuid },
+}
+
+/// Whether, and how, the pupil `child` on roll since `since` changes school to or from one of
+/// `others` (the other schools of their phase near home). Drawn from the child's own id, not
+/// the population's generator, so the population's other draws (people, casework) are those it
+/// made before school moves were added; the extra links take ids, so later ids differ.
+fn school_move(child: Uuid, since: NaiveDate, others: &[Uuid]) -> Option<SchoolMove> {
+    if others.is_empty() {
+        return None;
+    }
+    let mut rng = StdRng::seed_from_u64(child.as_u64_pair().1 ^ SCHOOL_MOVE_SALT);
+    let draw = rng.gen_range(0..1000);
+    let other = *pick(&mut rng, others);
+    if draw < MOVED_PER_MILLE {
+        // Joined the current school four weeks to a year after starting the phase, and at
+        // least a week before the reference date; left the other a few days before.
+        let earliest = (since + days(28)).max(REFERENCE_DATE - days(365));
+        let joined = rand_date(&mut rng, earliest, REFERENCE_DATE - days(7));
+        let (left, joined) = if joined > SUMMER_TERM_2026_ENDS && joined < SCHOOL_YEAR_2026_STARTS {
+            (SUMMER_TERM_2026_ENDS, SCHOOL_YEAR_2026_STARTS)
+        } else {
+            (joined - days(rng.gen_range(1..=10)), joined)
+        };
+        Some(SchoolMove::Moved {
+            from: other,
+            left,
+            joined,
+        })
+    } else if draw < MOVED_PER_MILLE + MOVING_PER_MILLE {
+        Some(SchoolMove::Moving { to: other })
+    } else {
+        None
+    }
+}
 
 /// The population generator's state: the seeded generator, ids, identifier serials and the
 /// reference data it allocates from.
@@ -702,14 +776,42 @@ impl<'a> Population<'a> {
             let index = *pick(&mut self.rng, &candidates);
             let entered = if secondary { age - 11 } else { age - 4 };
             let since = date(2026 - entered, 9, 1);
-            self.agency_link(
-                rows,
-                id,
-                self.staff.schools[index].agency_id,
-                AgencyLinkKind::OnRoll,
-                since,
-                None,
-            );
+            let current = self.staff.schools[index].agency_id;
+            let others: Vec<Uuid> = candidates
+                .iter()
+                .filter(|&&i| i != index)
+                .map(|&i| self.staff.schools[i].agency_id)
+                .collect();
+            match school_move(id, since, &others) {
+                None => {
+                    self.agency_link(rows, id, current, AgencyLinkKind::OnRoll, since, None);
+                    school_since = Some(since);
+                }
+                Some(SchoolMove::Moved { from, left, joined }) => {
+                    self.agency_link(rows, id, from, AgencyLinkKind::OnRoll, since, Some(left));
+                    self.agency_link(rows, id, current, AgencyLinkKind::OnRoll, joined, None);
+                    school_since = Some(joined);
+                }
+                Some(SchoolMove::Moving { to }) => {
+                    self.agency_link(
+                        rows,
+                        id,
+                        current,
+                        AgencyLinkKind::OnRoll,
+                        since,
+                        Some(SPRING_TERM_ENDS),
+                    );
+                    self.agency_link(
+                        rows,
+                        id,
+                        to,
+                        AgencyLinkKind::OnRoll,
+                        SUMMER_TERM_STARTS,
+                        None,
+                    );
+                    school_since = Some(since);
+                }
+            }
             if secondary {
                 // The primary school they left.
                 let primaries: Vec<usize> = self
@@ -733,7 +835,6 @@ impl<'a> Population<'a> {
                 );
             }
             school = Some(index);
-            school_since = Some(since);
         }
         if matches!(school_age, Some(2 | 3)) && chance(&mut self.rng, 0.5) {
             let since = REFERENCE_DATE - days(self.rng.gen_range(30..=500));
