@@ -299,8 +299,9 @@ impl Loaders {
     /// parameters — index probes from the keys, and the scope's correlated probes on each row —
     /// so one generic plan serves every execution, where PostgreSQL's default made a custom
     /// plan at each (1–3 ms, more than running the statement). Measured on the 100,000-child
-    /// data set in `docs/benchmarks.md`. Other statements (lists, searches, aggregates, whose
-    /// best plan depends on the caller and the terms) stay on the regular connections.
+    /// data set in `docs/benchmarks.md`. So do lookups by a unique key
+    /// ([`Loaders::unique_lookups`]). Other statements (lists, searches, aggregates, whose best
+    /// plan depends on the caller and the terms) stay on the regular connections.
     pub fn plan_loads_on(&self, generic: DatabaseConnection) {
         self.fused.loader().plan_loads_on(generic);
     }
