@@ -13,8 +13,15 @@ use std::sync::Mutex;
 use async_graphql::parser::types::ExecutableDocument;
 
 /// Documents the cache holds by default: more than a deployment's front ends send, few enough
-/// that the cache stays small (the token limit bounds each document).
+/// that the cache stays small.
 pub const DEFAULT_PARSED_DOCUMENTS: usize = 256;
+
+/// The longest document text the cache keeps. Front ends' documents are a few kilobytes; the
+/// token limit does not bound a document's size (one string literal can fill the request
+/// body), so without this a caller sending long distinct documents could make the cache hold
+/// [`DEFAULT_PARSED_DOCUMENTS`] request bodies and their parsed forms. Longer documents are
+/// parsed each time.
+pub const MAX_CACHED_DOCUMENT_BYTES: usize = 16 * 1024;
 
 /// The most recently used parsed documents, shared by every worker.
 pub struct ParsedDocuments {
@@ -31,7 +38,11 @@ impl ParsedDocuments {
 
     /// `text` parsed, or `None` when it is not a GraphQL document.
     pub fn parse(&self, text: &str) -> Option<ExecutableDocument> {
-        let Some(recent) = &self.recent else {
+        let Some(recent) = self
+            .recent
+            .as_ref()
+            .filter(|_| text.len() <= MAX_CACHED_DOCUMENT_BYTES)
+        else {
             return async_graphql::parser::parse_query(text).ok();
         };
         if let Some(document) = lock(recent).get(text) {
@@ -101,6 +112,17 @@ mod tests {
             texts
         });
         assert_eq!(recent, Some(vec!["{ a }".to_owned(), "{ c }".to_owned()]));
+    }
+
+    #[test]
+    fn long_documents_are_parsed_but_not_kept() {
+        let documents = ParsedDocuments::new(2);
+        let long = format!(
+            "{{ a(text: \"{}\") }}",
+            "x".repeat(super::MAX_CACHED_DOCUMENT_BYTES)
+        );
+        assert!(documents.parse(&long).is_some());
+        assert!(documents.is_empty());
     }
 
     #[test]
