@@ -134,14 +134,15 @@ sed -E 's/.*/{"identifier":{"kind":"NHS_NUMBER","value":"&"}}/' "$vars/w5b_value
 sed -E 's/.*/{"value":"&"}/' "$vars/w5b_values.txt" >"$vars/w5b_postgraphile.jsonl"
 sed -E 's/.*"search":"([^"]*)".*/{"search":"%\1%"}/' "$vars/w5a.jsonl" >"$vars/w5a_postgraphile.jsonl"
 # W6: the school with the most children on roll today, by the API's agency-link rule
-# (started on or before today, not ended before today).
+# (started on or before today, not ended before today; today in the UK, as the API counts it).
+uk_today="(now() AT TIME ZONE 'Europe/London')::date"
 school=$(sql "SELECT a.urn FROM agency_link l JOIN agency a ON a.id = l.agency_id
-  WHERE l.kind = 'ON_ROLL' AND l.started_on <= current_date
-    AND (l.ended_on IS NULL OR l.ended_on >= current_date) AND a.urn IS NOT NULL
+  WHERE l.kind = 'ON_ROLL' AND l.started_on <= $uk_today
+    AND (l.ended_on IS NULL OR l.ended_on >= $uk_today) AND a.urn IS NOT NULL
   GROUP BY a.urn ORDER BY count(DISTINCT l.person_id) DESC, a.urn LIMIT 1")
 on_roll=$(sql "SELECT count(DISTINCT l.person_id) FROM agency_link l JOIN agency a ON a.id = l.agency_id
-  WHERE a.urn = '$school' AND l.kind = 'ON_ROLL' AND l.started_on <= current_date
-    AND (l.ended_on IS NULL OR l.ended_on >= current_date)")
+  WHERE a.urn = '$school' AND l.kind = 'ON_ROLL' AND l.started_on <= $uk_today
+    AND (l.ended_on IS NULL OR l.ended_on >= $uk_today)")
 echo '{"first":50}' >"$vars/w6.jsonl"
 echo "W1 children: $(wc -l <"$vars/w1_ids.txt"); W5 names: $(wc -l <"$vars/w5a.jsonl"); W6 school $school with $on_roll on roll" | tee -a "$out/machine.txt" >&2
 
