@@ -21,8 +21,9 @@ use async_graphql::{PathSegment, Response, ServerError, ServerResult, Value};
 use crate::field_classes::path_of;
 
 /// Told of each field after its resolver ran: how long it took and whether it failed. The
-/// server's telemetry records slow resolvers through it rather than through an extension of
-/// its own, which would wrap every field of every response in one more boxed future.
+/// server's telemetry records slow resolvers through it, so that the field is timed where this
+/// extension already wraps it. (The telemetry extension's own `resolve` hook, now the default,
+/// still adds a layer per field: async-graphql calls every extension's `resolve`.)
 pub trait FieldTimer: Send + Sync {
     /// The resolver of `parent_type.field` took `elapsed`; `failed`: it returned an error.
     /// List items are not fields and are not reported; nor are fields refused for their class,
