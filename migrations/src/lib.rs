@@ -33,6 +33,7 @@ mod m20261206_000007_add_agency_link_year_group;
 mod m20261206_000008_check_service_location_coordinates;
 mod m20261206_000009_index_open_allocations;
 mod m20261206_000010_create_adapter_note;
+mod m20261206_000011_add_rate_limit_taken;
 
 /// The familygraph migrator: every schema migration, oldest first.
 pub struct Migrator;
@@ -65,6 +66,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000008_check_service_location_coordinates::Migration),
             Box::new(m20261206_000009_index_open_allocations::Migration),
             Box::new(m20261206_000010_create_adapter_note::Migration),
+            Box::new(m20261206_000011_add_rate_limit_taken::Migration),
         ]
     }
 }

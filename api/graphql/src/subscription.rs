@@ -19,8 +19,8 @@ use async_graphql::futures_util::stream::{self, BoxStream, Stream};
 use async_graphql::{Context, Data, ID, Request, Response, ServerError, ServerResult};
 use familygraph_domain::Principal;
 use familygraph_domain::workflow::Operation;
+use familygraph_store::audit;
 use familygraph_store::entity::{contact, plan};
-use familygraph_store::{AuditAction, audit};
 use sea_orm::DatabaseConnection;
 use tokio::sync::broadcast::{self, error::RecvError};
 
@@ -271,30 +271,18 @@ impl Extension for PerEventContextExtension {
         data.insert(rc.clone());
         let response = next.run_with_data(ctx, operation_name, data).await;
         let reads = rc.reads();
-        // Through the server's group-commit appender when it has one (it joins the next batch).
-        let appended = match ctx.data_opt::<audit::AuditAppender>() {
-            Some(appender) => {
-                appender
-                    .append(audit::AuditEntry::new(
-                        &rc.principal,
-                        rc.operation.as_deref(),
-                        AuditAction::Read,
-                        reads,
-                        audit::AuditContext::default(),
-                    ))
-                    .await
-            }
-            None => {
-                audit::append(
-                    &rc.db,
-                    &rc.principal,
-                    rc.operation.as_deref(),
-                    AuditAction::Read,
-                    &reads,
-                )
-                .await
-            }
-        };
+        // Through the server's group-commit appender when it has one (it joins the next batch);
+        // reads reached through a break-glass grant are marked, as over HTTP.
+        let appended = familygraph_store::break_glass::audit_reads(
+            &rc.db,
+            ctx.data_opt::<audit::AuditAppender>(),
+            &rc.principal,
+            &rc.scope,
+            rc.operation.as_deref(),
+            &reads,
+            Some(rc.correlation_id.clone()),
+        )
+        .await;
         match appended {
             Ok(()) => response,
             Err(error) => {

@@ -2,15 +2,17 @@
 //! minute's worth of requests and refilling at that rate.
 //!
 //! Buckets live in process memory ([`RateLimiter`]) or, so that several replicas share them, in
-//! the PostgreSQL table `rate_limit_bucket` ([`SharedRateLimiter`]), where each request takes
-//! its token with one atomic `INSERT … ON CONFLICT DO UPDATE … RETURNING` statement.
+//! the PostgreSQL table `rate_limit_bucket` ([`SharedRateLimiter`]), where the requests waiting
+//! at one time take their tokens with one atomic `INSERT … ON CONFLICT DO UPDATE … RETURNING`
+//! statement.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement};
+use tokio::sync::{mpsc, oneshot};
 
 /// Environment variable: where the buckets live — `memory`, `postgres` or `auto`.
 pub const ENV_RATE_LIMIT_STORE: &str = "FAMILYGRAPH_RATE_LIMIT_STORE";
@@ -146,23 +148,26 @@ impl RateLimiter {
     }
 }
 
-/// Takes one token from a bucket in one statement. `$1` the key, `$2` the capacity (tokens),
-/// `$3` the refill rate (tokens a second). The refill is computed from the time elapsed since
-/// the bucket was last touched (never negative, never over the capacity); a token is taken
-/// when at least one is there, and `granted` records whether it was. `now()` is the statement's
-/// start, so the three uses of the refill agree; the row lock serialises replicas.
-const ACQUIRE_SQL: &str = r#"
-INSERT INTO rate_limit_bucket AS b (bucket_key, tokens, refreshed_at, granted)
-VALUES ($1, $2 - 1.0, now(), TRUE)
+/// Takes tokens from several buckets in one statement. `$1` the keys (distinct, sorted, so that
+/// replicas lock rows in one order), `$2` how many requests ask of each key, `$3` the capacity
+/// (tokens), `$4` the refill rate (tokens a second). Each bucket refills from the time elapsed
+/// since it was last touched (never negative, never over the capacity), then gives as many
+/// whole tokens as it holds, up to the number asked: `taken`. A new bucket starts full. `now()`
+/// is the statement's start, so every use of the refill agrees; the row locks serialise
+/// replicas. On the update path `EXCLUDED.taken` is the asks already capped at the capacity,
+/// and the refilled tokens never exceed the capacity, so capping it again by what the bucket
+/// holds gives the tokens taken.
+const TAKE_SQL: &str = r#"
+INSERT INTO rate_limit_bucket AS b (bucket_key, tokens, refreshed_at, granted, taken)
+SELECT w.bucket_key, $3 - LEAST(w.asks, floor($3))::float8, now(), TRUE, LEAST(w.asks, floor($3))::int4
+FROM unnest($1::text[], $2::int4[]) AS w (bucket_key, asks)
 ON CONFLICT (bucket_key) DO UPDATE SET
-    tokens = CASE
-        WHEN LEAST($2, b.tokens + GREATEST(0.0, EXTRACT(EPOCH FROM (now() - b.refreshed_at))::float8) * $3) >= 1.0
-        THEN LEAST($2, b.tokens + GREATEST(0.0, EXTRACT(EPOCH FROM (now() - b.refreshed_at))::float8) * $3) - 1.0
-        ELSE LEAST($2, b.tokens + GREATEST(0.0, EXTRACT(EPOCH FROM (now() - b.refreshed_at))::float8) * $3)
-    END,
-    granted = LEAST($2, b.tokens + GREATEST(0.0, EXTRACT(EPOCH FROM (now() - b.refreshed_at))::float8) * $3) >= 1.0,
+    taken = LEAST(EXCLUDED.taken, floor(LEAST($3, b.tokens + GREATEST(0.0, EXTRACT(EPOCH FROM (now() - b.refreshed_at))::float8) * $4)))::int4,
+    tokens = LEAST($3, b.tokens + GREATEST(0.0, EXTRACT(EPOCH FROM (now() - b.refreshed_at))::float8) * $4)
+        - LEAST(EXCLUDED.taken, floor(LEAST($3, b.tokens + GREATEST(0.0, EXTRACT(EPOCH FROM (now() - b.refreshed_at))::float8) * $4))),
+    granted = LEAST($3, b.tokens + GREATEST(0.0, EXTRACT(EPOCH FROM (now() - b.refreshed_at))::float8) * $4) >= 1.0,
     refreshed_at = GREATEST(b.refreshed_at, now())
-RETURNING tokens, granted
+RETURNING bucket_key, tokens, taken
 "#;
 
 /// Buckets untouched for this long have refilled completely, so they are equivalent to no row
@@ -173,23 +178,65 @@ const FORGET_SQL: &str =
 /// Requests between two sweeps of full buckets (per process).
 const SWEEP_EVERY: u64 = 1024;
 
+/// Requests that may wait for the bucket task; a request finding the queue full waits for room.
+const QUEUE_CAPACITY: usize = 1024;
+
+/// Most requests whose tokens one statement takes.
+const MAX_BATCH: usize = 256;
+
 /// A token bucket per key in the PostgreSQL table `rate_limit_bucket`, shared by every replica
 /// on the same database. If the database cannot be reached, this process's own in-memory
 /// buckets decide (and a warning is logged), so the limit still holds per replica.
+///
+/// Requests waiting at the same time take their tokens in one statement: one task per process
+/// takes the first request queued and every other one already waiting, and asks each bucket
+/// for as many tokens as requests name it, in arrival order. Nothing waits on a timer: a
+/// request reaching an idle task is decided at once, alone; batches grow only while a statement
+/// is in flight, when requests would otherwise queue for connections and the bucket's row lock.
 pub struct SharedRateLimiter {
     per_minute: u32,
-    db: DatabaseConnection,
-    fallback: RateLimiter,
+    buckets: Arc<Buckets>,
+    queue: Option<mpsc::Sender<Ask>>,
     requests: AtomicU64,
+}
+
+/// What the bucket statement needs, shared by the limiter and its task.
+struct Buckets {
+    db: DatabaseConnection,
+    capacity: f64,
+    per_second: f64,
+    fallback: RateLimiter,
+    statements: AtomicU64,
+}
+
+/// One request's key and where its answer goes.
+struct Ask {
+    key: String,
+    reply: oneshot::Sender<Result<(), Wait>>,
 }
 
 impl SharedRateLimiter {
     /// A limiter allowing `per_minute` requests a minute per key (0: unlimited) over `db`.
+    /// Inside a Tokio runtime it starts the task that batches requests (see the type's docs);
+    /// outside one, each request takes its token with its own statement.
     pub fn new(per_minute: u32, db: DatabaseConnection) -> Self {
+        let capacity = f64::from(per_minute);
+        let buckets = Arc::new(Buckets {
+            db,
+            capacity,
+            per_second: capacity / 60.0,
+            fallback: RateLimiter::new(per_minute),
+            statements: AtomicU64::new(0),
+        });
+        let queue = (per_minute > 0 && tokio::runtime::Handle::try_current().is_ok()).then(|| {
+            let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
+            tokio::spawn(take_in_batches(buckets.clone(), receiver));
+            sender
+        });
         Self {
             per_minute,
-            db,
-            fallback: RateLimiter::new(per_minute),
+            buckets,
+            queue,
             requests: AtomicU64::new(0),
         }
     }
@@ -200,45 +247,126 @@ impl SharedRateLimiter {
             return Ok(());
         }
         if self.requests.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
-            let db = self.db.clone();
+            let db = self.buckets.db.clone();
             tokio::spawn(async move {
                 if let Err(error) = db.execute_unprepared(FORGET_SQL).await {
                     tracing::warn!(%error, "could not sweep full rate-limit buckets");
                 }
             });
         }
-        let capacity = f64::from(self.per_minute);
-        let per_second = capacity / 60.0;
-        let statement = Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            ACQUIRE_SQL,
-            [key.into(), capacity.into(), per_second.into()],
-        );
-        let row = match self.db.query_one_raw(statement).await {
-            Ok(Some(row)) => row,
-            Ok(None) => return self.fall_back(key, "the bucket statement returned no row"),
-            Err(error) => return self.fall_back(key, &error.to_string()),
-        };
-        let tokens: f64 = match row.try_get_by_index(0) {
-            Ok(tokens) => tokens,
-            Err(error) => return self.fall_back(key, &error.to_string()),
-        };
-        let granted: bool = match row.try_get_by_index(1) {
-            Ok(granted) => granted,
-            Err(error) => return self.fall_back(key, &error.to_string()),
-        };
-        if granted {
-            Ok(())
-        } else {
-            Err(Duration::from_secs_f64(
-                ((1.0 - tokens) / per_second).max(0.0),
-            ))
+        if let Some(queue) = &self.queue {
+            let (reply, answer) = oneshot::channel();
+            let ask = Ask {
+                key: key.to_owned(),
+                reply,
+            };
+            if queue.send(ask).await.is_ok()
+                && let Ok(answer) = answer.await
+            {
+                return answer;
+            }
         }
+        // No task (outside a runtime), or it has stopped: this request's own statement.
+        let answers = self.buckets.take(&[(key, 1)]).await;
+        answers.into_iter().next().unwrap_or(Ok(()))
     }
 
-    fn fall_back(&self, key: &str, error: &str) -> Result<(), Wait> {
+    /// Statements run to take tokens since the limiter started: fewer than the requests when
+    /// requests waited together.
+    pub fn statements(&self) -> u64 {
+        self.buckets.statements.load(Ordering::Relaxed)
+    }
+}
+
+impl Buckets {
+    /// Takes tokens for `asks` (key, requests naming it; keys distinct and sorted) in one
+    /// statement: per key, how many of its requests got a token, or how long the rest wait.
+    async fn take(&self, asks: &[(&str, u32)]) -> Vec<Result<(), Wait>> {
+        let keys: Vec<String> = asks.iter().map(|(key, _)| (*key).to_owned()).collect();
+        let counts: Vec<i32> = asks
+            .iter()
+            .map(|(_, n)| i32::try_from(*n).unwrap_or(i32::MAX))
+            .collect();
+        let statement = Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            TAKE_SQL,
+            [
+                keys.into(),
+                counts.into(),
+                self.capacity.into(),
+                self.per_second.into(),
+            ],
+        );
+        self.statements.fetch_add(1, Ordering::Relaxed);
+        let taken = match self.db.query_all_raw(statement).await {
+            Ok(rows) => rows
+                .iter()
+                .map(|row| {
+                    Ok::<_, DbErr>((
+                        row.try_get_by_index::<String>(0)?,
+                        (
+                            row.try_get_by_index::<f64>(1)?,
+                            row.try_get_by_index::<i32>(2)?,
+                        ),
+                    ))
+                })
+                .collect::<Result<HashMap<String, (f64, i32)>, DbErr>>(),
+            Err(error) => Err(error),
+        };
+        let taken = match taken {
+            Ok(taken) => taken,
+            Err(error) => return self.fall_back(asks, &error.to_string()),
+        };
+        let mut answers = Vec::new();
+        for (key, n) in asks {
+            let Some(&(tokens, granted)) = taken.get(*key) else {
+                let mut fallen =
+                    self.fall_back(&[(key, *n)], "the bucket statement left a key out");
+                answers.append(&mut fallen);
+                continue;
+            };
+            let granted = u32::try_from(granted).unwrap_or(0);
+            let wait = Duration::from_secs_f64(((1.0 - tokens) / self.per_second).max(0.0));
+            answers.extend((0..*n).map(|i| if i < granted { Ok(()) } else { Err(wait) }));
+        }
+        answers
+    }
+
+    /// This process's own buckets decide for `asks`, when the shared ones cannot.
+    fn fall_back(&self, asks: &[(&str, u32)], error: &str) -> Vec<Result<(), Wait>> {
         tracing::warn!(%error, "shared rate limit unavailable; this replica's own bucket decides");
-        self.fallback.acquire(key)
+        asks.iter()
+            .flat_map(|(key, n)| (0..*n).map(|_| self.fallback.acquire(key)))
+            .collect()
+    }
+}
+
+/// The bucket task: takes the first request waiting and every other one already queued (up to
+/// [`MAX_BATCH`]), takes their tokens in one statement and answers each; until every sender is
+/// gone.
+async fn take_in_batches(buckets: Arc<Buckets>, mut queue: mpsc::Receiver<Ask>) {
+    while let Some(first) = queue.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(ask) => batch.push(ask),
+                Err(_) => break,
+            }
+        }
+        // Requests by key, keys sorted, each key's requests in arrival order.
+        let mut by_key: BTreeMap<String, Vec<oneshot::Sender<Result<(), Wait>>>> = BTreeMap::new();
+        for ask in batch {
+            by_key.entry(ask.key).or_default().push(ask.reply);
+        }
+        let asks: Vec<(&str, u32)> = by_key
+            .iter()
+            .map(|(key, replies)| (key.as_str(), replies.len() as u32))
+            .collect();
+        let mut answers = buckets.take(&asks).await.into_iter();
+        for reply in by_key.into_values().flatten() {
+            // A request that stopped waiting (its client went away) needs no answer.
+            let _ = reply.send(answers.next().unwrap_or(Ok(())));
+        }
     }
 }
 

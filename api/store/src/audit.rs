@@ -30,7 +30,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use chrono::{DateTime, DurationRound, SecondsFormat, TimeDelta, Utc};
 use familygraph_domain::Principal;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait,
@@ -355,8 +355,10 @@ fn active(row: audit_event::Model) -> audit_event::ActiveModel {
     }
 }
 
+/// RFC 3339 in UTC with microseconds: `2026-12-06T18:18:35.123456Z` (for the years 0–9999
+/// that the trail can hold, exactly `%Y-%m-%dT%H:%M:%S%.6fZ`).
 fn timestamp(at: &DateTime<Utc>) -> String {
-    at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+    at.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
 /// The canonical encoding of a row that its hash covers: a compact JSON array of a version tag
@@ -368,46 +370,63 @@ fn timestamp(at: &DateTime<Utc>) -> String {
 /// appended (either may be `null`); a row with neither is tagged `familygraph-audit-v1` and
 /// encodes exactly as rows did before the two fields existed, so their hashes still verify.
 /// Setting, clearing or changing either field changes the encoding.
+///
+/// Written straight from the fields (a tuple serializes as a JSON array), without building a
+/// JSON value first: every read of a child's record hashes one row.
 pub fn canonical_encoding(row: &audit_event::Model) -> String {
-    if row.purpose.is_none() && row.correlation_id.is_none() {
-        return fields(row, "familygraph-audit-v1").to_string();
-    }
-    let mut encoding = fields(row, "familygraph-audit-v2");
-    if let serde_json::Value::Array(values) = &mut encoding {
-        values.push(row.purpose.clone().into());
-        values.push(row.correlation_id.clone().into());
-    }
-    encoding.to_string()
-}
-
-/// The version tag and the fields every row has, as a JSON array.
-fn fields(row: &audit_event::Model, tag: &str) -> serde_json::Value {
-    serde_json::json!([
-        tag,
-        row.sequence,
-        row.id.to_string(),
-        timestamp(&row.occurred_at),
-        row.subject,
-        row.client_id,
-        row.roles,
-        row.operation,
-        row.action,
-        row.record_type,
-        row.record_id.to_string(),
-        row.outcome,
-    ])
+    let id = row.id.to_string();
+    let occurred_at = timestamp(&row.occurred_at);
+    let record_id = row.record_id.to_string();
+    let encoded = if row.purpose.is_none() && row.correlation_id.is_none() {
+        serde_json::to_string(&(
+            "familygraph-audit-v1",
+            row.sequence,
+            &id,
+            &occurred_at,
+            &row.subject,
+            &row.client_id,
+            &row.roles,
+            &row.operation,
+            &row.action,
+            &row.record_type,
+            &record_id,
+            &row.outcome,
+        ))
+    } else {
+        serde_json::to_string(&(
+            "familygraph-audit-v2",
+            row.sequence,
+            &id,
+            &occurred_at,
+            &row.subject,
+            &row.client_id,
+            &row.roles,
+            &row.operation,
+            &row.action,
+            &row.record_type,
+            &record_id,
+            &row.outcome,
+            &row.purpose,
+            &row.correlation_id,
+        ))
+    };
+    // Strings, numbers and nulls always serialize.
+    encoded.unwrap_or_default()
 }
 
 /// SHA-256 (lowercase hex) of `previous_hash` followed by the row's canonical encoding.
 pub fn chain_hash(previous_hash: &str, row: &audit_event::Model) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut hasher = Sha256::new();
     hasher.update(previous_hash.as_bytes());
     hasher.update(canonical_encoding(row).as_bytes());
-    hasher
-        .finalize()
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    let digest = hasher.finalize();
+    let mut hex = String::with_capacity(digest.len() * 2);
+    for byte in digest {
+        hex.push(char::from(HEX[usize::from(byte >> 4)]));
+        hex.push(char::from(HEX[usize::from(byte & 0x0f)]));
+    }
+    hex
 }
 
 /// Why the chain is broken at a row.
@@ -520,6 +539,84 @@ pub async fn verify<C: ConnectionTrait>(db: &C) -> StoreResult<ChainReport> {
         }
         if last_page {
             return Ok(report);
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// The encoding as it was first written (a JSON value, chrono's format string, a `format!`
+    /// per byte): every hash already in a trail was computed this way.
+    fn reference_hash(previous_hash: &str, row: &audit_event::Model) -> String {
+        let mut encoding = serde_json::json!([
+            if row.purpose.is_none() && row.correlation_id.is_none() {
+                "familygraph-audit-v1"
+            } else {
+                "familygraph-audit-v2"
+            },
+            row.sequence,
+            row.id.to_string(),
+            row.occurred_at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
+            row.subject,
+            row.client_id,
+            row.roles,
+            row.operation,
+            row.action,
+            row.record_type,
+            row.record_id.to_string(),
+            row.outcome,
+        ]);
+        if (row.purpose.is_some() || row.correlation_id.is_some())
+            && let serde_json::Value::Array(values) = &mut encoding
+        {
+            values.push(row.purpose.clone().into());
+            values.push(row.correlation_id.clone().into());
+        }
+        let mut hasher = Sha256::new();
+        hasher.update(previous_hash.as_bytes());
+        hasher.update(encoding.to_string().as_bytes());
+        hasher
+            .finalize()
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect()
+    }
+
+    fn row(n: i64) -> audit_event::Model {
+        let at =
+            DateTime::from_timestamp(1_700_000_000 + n * 86_399, (n as u32 % 1000) * 1_001_000)
+                .unwrap();
+        audit_event::Model {
+            id: Uuid::now_v7(),
+            occurred_at: at,
+            subject: format!("synthetic \"reader\" \u{1f}{n} é"),
+            client_id: (n % 2 == 0).then(|| "familygraph-tests".to_owned()),
+            roles: "social_worker team_manager".to_owned(),
+            operation: (n % 3 != 0).then(|| format!("Read{n}\n")),
+            action: "READ".to_owned(),
+            record_type: "Person".to_owned(),
+            record_id: Uuid::now_v7(),
+            outcome: "OK".to_owned(),
+            sequence: (n % 5 != 0).then_some(n),
+            previous_hash: None,
+            hash: None,
+            purpose: (n % 4 == 1).then(|| "break_glass".to_owned()),
+            correlation_id: (n % 4 >= 2).then(|| Uuid::now_v7().to_string()),
+        }
+    }
+
+    #[test]
+    fn the_hash_is_the_one_every_stored_row_was_given() {
+        let mut previous = GENESIS_HASH.to_owned();
+        for n in 0..64 {
+            let row = row(n);
+            let hash = chain_hash(&previous, &row);
+            assert_eq!(hash, reference_hash(&previous, &row), "row {n}: {row:?}");
+            assert_eq!(hash.len(), 64);
+            previous = hash;
         }
     }
 }

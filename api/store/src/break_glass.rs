@@ -14,7 +14,7 @@
 //! Grants are compared with a bound "now", never the database's clock: SQLite keeps timestamps
 //! as text, and a bound value is encoded the same way as the stored ones.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
 use familygraph_domain::workflow::rules::{
@@ -22,7 +22,7 @@ use familygraph_domain::workflow::rules::{
     check_break_glass_review, check_outside_scope,
 };
 use familygraph_domain::{IdentifierKind, Principal, RecordScope, Role};
-use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query, SelectStatement};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
     PaginatorTrait, QueryFilter, QuerySelect, Select, TransactionTrait,
@@ -383,13 +383,17 @@ pub fn for_review(
 /// the granted child, and the families and family members of that child — get purpose
 /// [`PURPOSE_BREAK_GLASS`]; every other read has no purpose (ordinary access within scope).
 ///
-/// With an `appender` the rows join its next batch (group commit) and this returns once that
-/// batch has committed; without one they are appended in a transaction of their own.
+/// With an `appender` the rows join its next batch (group commit), which also reads the grants
+/// of every request in it that needs them with one statement ([`AuditAppender::append_reads`]),
+/// and this returns once that batch has committed; without one the grants are read here and
+/// the rows appended in a transaction of their own.
 ///
 /// The marking errs towards flagging: a record reachable both in scope and through a grant is
 /// flagged too. Callers whose scope is everything need no grant and are not checked; for the
-/// others, one extra query finds their current grants, and a second (only when they hold one)
-/// the families those children belong to.
+/// others, one query finds their current grants, and a second (only when they hold one) the
+/// families those children belong to.
+///
+/// [`AuditAppender::append_reads`]: audit::AuditAppender::append_reads
 pub async fn audit_reads<C>(
     db: &C,
     appender: Option<&audit::AuditAppender>,
@@ -412,30 +416,44 @@ where
     let touches_children = reads
         .iter()
         .any(|r| matches!(r.record_type, "Person" | "Family"));
-    if touches_children && !scope.is_everything() {
-        let reached = reached_through_grants(db, &principal.subject, Utc::now()).await?;
-        for read in reads {
-            if reached.contains(read) {
-                context
-                    .record_purposes
-                    .insert(read.clone(), PURPOSE_BREAK_GLASS.to_owned());
-            }
-        }
-    }
+    let check_grants = touches_children && !scope.is_everything();
     match appender {
         Some(appender) => {
-            appender
-                .append(audit::AuditEntry::new(
-                    principal,
-                    operation,
-                    AuditAction::Read,
-                    reads.to_vec(),
-                    context,
-                ))
-                .await
+            let entry = audit::AuditEntry::new(
+                principal,
+                operation,
+                AuditAction::Read,
+                reads.to_vec(),
+                context,
+            );
+            if check_grants {
+                appender.append_reads(entry).await
+            } else {
+                appender.append(entry).await
+            }
         }
         None => {
+            if check_grants {
+                let reached = reached_through_grants(db, &principal.subject, Utc::now()).await?;
+                mark_break_glass(&mut context, reads, &reached);
+            }
             audit::append_with(db, principal, operation, AuditAction::Read, reads, &context).await
+        }
+    }
+}
+
+/// Gives purpose [`PURPOSE_BREAK_GLASS`] to each of `reads` that `reached` (what the reader's
+/// current grants reach) holds.
+pub fn mark_break_glass(
+    context: &mut AuditContext,
+    reads: &[AuditedRecord],
+    reached: &HashSet<AuditedRecord>,
+) {
+    for read in reads {
+        if reached.contains(read) {
+            context
+                .record_purposes
+                .insert(read.clone(), PURPOSE_BREAK_GLASS.to_owned());
         }
     }
 }
@@ -447,49 +465,82 @@ pub async fn reached_through_grants<C: ConnectionTrait>(
     subject: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<HashSet<AuditedRecord>> {
-    let granted: Vec<Uuid> = break_glass_grant::Entity::find()
+    Ok(reached_through_grants_of(db, &[subject], now)
+        .await?
+        .remove(subject)
+        .unwrap_or_default())
+}
+
+/// [`reached_through_grants`] for several subjects at once, in at most two statements: the
+/// grants current at `now`, and (only when there is one) the families of the granted children
+/// with their members. Subjects holding no grant are left out of the map.
+pub async fn reached_through_grants_of<C: ConnectionTrait>(
+    db: &C,
+    subjects: &[&str],
+    now: DateTime<Utc>,
+) -> StoreResult<HashMap<String, HashSet<AuditedRecord>>> {
+    if subjects.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let granted: Vec<(String, Uuid)> = break_glass_grant::Entity::find()
         .select_only()
+        .column(break_glass_grant::Column::Subject)
         .column(break_glass_grant::Column::PersonId)
-        .filter(break_glass_grant::Column::Subject.eq(subject))
+        .filter(break_glass_grant::Column::Subject.is_in(subjects.iter().copied()))
         .filter(break_glass_grant::Column::ExpiresAt.gt(now))
         .into_tuple()
         .all(db)
         .await?;
-    let mut reached: HashSet<AuditedRecord> = granted
-        .iter()
-        .map(|&record_id| AuditedRecord {
-            record_type: "Person",
-            record_id,
-        })
-        .collect();
+    let mut reached: HashMap<String, HashSet<AuditedRecord>> = HashMap::new();
     if granted.is_empty() {
         return Ok(reached);
     }
+    // Each granted child's families and their members: (granted child, family, member).
+    let (member, kin) = (Alias::new("member"), Alias::new("kin"));
     let families = Query::select()
-        .column((family_member::Entity, family_member::Column::FamilyId))
-        .from(family_member::Entity)
+        .column((member.clone(), family_member::Column::PersonId))
+        .column((kin.clone(), family_member::Column::FamilyId))
+        .column((kin.clone(), family_member::Column::PersonId))
+        .from_as(family_member::Entity, member.clone())
+        .join_as(
+            JoinType::InnerJoin,
+            family_member::Entity,
+            kin.clone(),
+            Expr::col((kin.clone(), family_member::Column::FamilyId))
+                .equals((member.clone(), family_member::Column::FamilyId)),
+        )
         .and_where(
-            Expr::col((family_member::Entity, family_member::Column::PersonId))
-                .is_in(granted.iter().copied()),
+            Expr::col((member, family_member::Column::PersonId))
+                .is_in(granted.iter().map(|(_, child)| *child)),
         )
         .to_owned();
-    let members: Vec<(Uuid, Uuid)> = family_member::Entity::find()
-        .select_only()
-        .column(family_member::Column::FamilyId)
-        .column(family_member::Column::PersonId)
-        .filter(family_member::Column::FamilyId.in_subquery(families))
-        .into_tuple()
-        .all(db)
-        .await?;
-    for (family_id, person_id) in members {
-        reached.insert(AuditedRecord {
-            record_type: "Family",
-            record_id: family_id,
-        });
-        reached.insert(AuditedRecord {
+    let mut kin_of: HashMap<Uuid, Vec<(Uuid, Uuid)>> = HashMap::new();
+    for row in db
+        .query_all_raw(db.get_database_backend().build(&families))
+        .await?
+    {
+        let child: Uuid = row.try_get_by_index(0)?;
+        kin_of
+            .entry(child)
+            .or_default()
+            .push((row.try_get_by_index(1)?, row.try_get_by_index(2)?));
+    }
+    for (subject, child) in granted {
+        let records = reached.entry(subject).or_default();
+        records.insert(AuditedRecord {
             record_type: "Person",
-            record_id: person_id,
+            record_id: child,
         });
+        for &(family_id, person_id) in kin_of.get(&child).into_iter().flatten() {
+            records.insert(AuditedRecord {
+                record_type: "Family",
+                record_id: family_id,
+            });
+            records.insert(AuditedRecord {
+                record_type: "Person",
+                record_id: person_id,
+            });
+        }
     }
     Ok(reached)
 }

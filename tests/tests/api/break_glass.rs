@@ -8,8 +8,12 @@
 //! `familygraph_store::break_glass::granted_children` (relation `break_glass`): the grant opens
 //! the child's record through the ordinary queries until it expires.
 
-use familygraph_domain::Role;
+use chrono::Utc;
+use familygraph_domain::{Principal, Role};
+use familygraph_store::audit::{AuditAppender, AuditContext, AuditEntry};
+use familygraph_store::break_glass::reached_through_grants_of;
 use familygraph_store::entity::{audit_event, break_glass_grant};
+use familygraph_store::{AuditAction, AuditedRecord};
 use familygraph_tests::{Reply, TestApp};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -501,4 +505,87 @@ async fn a_child_already_in_scope_needs_no_grant() {
         vec![("child".to_owned(), "INVALID_VALUE".to_owned())]
     );
     assert_eq!(written(&app).await, (0, 0, 0));
+}
+
+#[tokio::test]
+async fn one_audit_batch_marks_each_reader_by_their_own_grants() {
+    let app = TestApp::start().await;
+    let holder = app.token(Role::SocialWorker, Some("sw-n1-01"), Some("N1"));
+    let (child, case_id) = child_in(&app, "S1").await;
+    let reply = app
+        .graphql(
+            Some(&holder),
+            REQUEST,
+            request_input(&case_id, REASON, None),
+        )
+        .await;
+    assert_eq!(
+        payload(&reply, "requestBreakGlassAccess")["userErrors"],
+        json!([]),
+        "{reply:?}"
+    );
+    let child = AuditedRecord {
+        record_type: "Person",
+        record_id: uuid_of(&child),
+    };
+
+    // Several readers' grants in one go: only the holder has one, and it reaches the child,
+    // the child's family and that family's members.
+    let reached =
+        reached_through_grants_of(&app.db, &["sw-s1-01", "sw-n1-01", "nobody"], Utc::now())
+            .await
+            .unwrap();
+    assert_eq!(reached.keys().collect::<Vec<_>>(), vec!["sw-n1-01"]);
+    let through_grant = &reached["sw-n1-01"];
+    assert!(through_grant.contains(&child));
+    assert!(through_grant.iter().any(|r| r.record_type == "Family"));
+    assert!(
+        through_grant
+            .iter()
+            .filter(|r| r.record_type == "Person")
+            .count()
+            > 1,
+        "the family's other members"
+    );
+
+    // The holder and a social worker whose team holds the child read it; their entries share
+    // one batch, and only the holder's row is flagged.
+    let appender = AuditAppender::start(app.db.clone());
+    let entry = |subject: &str, team: &str| {
+        AuditEntry::new(
+            &Principal {
+                subject: subject.to_owned(),
+                client_id: None,
+                roles: vec![Role::SocialWorker],
+                team: Some(team.to_owned()),
+                school_urn: None,
+                agency: None,
+            },
+            Some("BatchedRead"),
+            AuditAction::Read,
+            vec![child.clone()],
+            AuditContext::default(),
+        )
+    };
+    let (held, allocated) = tokio::join!(
+        appender.append_reads(entry("sw-n1-01", "N1")),
+        appender.append_reads(entry("sw-s1-01", "S1")),
+    );
+    held.unwrap();
+    allocated.unwrap();
+    let stats = appender.stats();
+    assert_eq!((stats.batches, stats.requests), (1, 2), "{stats:?}");
+    let purposes: Vec<(String, Option<String>)> = audit_event::Entity::find()
+        .filter(audit_event::Column::Operation.eq("BatchedRead"))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|row| row.record_id == child.record_id)
+        .map(|row| (row.subject, row.purpose))
+        .collect();
+    assert_eq!(purposes.len(), 2, "{purposes:?}");
+    assert!(purposes.contains(&("sw-n1-01".to_owned(), Some("break_glass".to_owned()))));
+    assert!(purposes.contains(&("sw-s1-01".to_owned(), None)));
+    appender.shutdown().await;
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use familygraph::http::Hardening;
 use familygraph::persisted::{TrustedDocuments, sha256_hex};
-use familygraph::rate_limit::{Limiter, RateLimitStore};
+use familygraph::rate_limit::{Limiter, RateLimitStore, SharedRateLimiter};
 use familygraph_domain::Role;
 use familygraph_tests::{Backend, Reply, TestApp};
 use serde_json::{Value, json};
@@ -567,6 +567,82 @@ async fn replicas_on_one_postgres_database_share_one_rate_limit() {
         .data();
     let buckets = a.count("SELECT COUNT(*) FROM rate_limit_bucket").await;
     assert_eq!(buckets, 2);
+}
+
+#[tokio::test]
+async fn requests_waiting_together_take_their_tokens_in_one_statement() {
+    const PER_MINUTE: u32 = 25;
+    let app = TestApp::start().await;
+    if app.backend() == Backend::Sqlite {
+        eprintln!("skipped: the shared rate limit needs PostgreSQL");
+        return;
+    }
+    let limiter = SharedRateLimiter::new(PER_MINUTE, app.db.clone());
+    let started = std::time::Instant::now();
+    // 60 requests at once: 40 name one bucket, 20 another.
+    let keys: Vec<&str> = (0..60)
+        .map(|i| {
+            if i % 3 == 2 {
+                "b\u{1f}other"
+            } else {
+                "a\u{1f}busy"
+            }
+        })
+        .collect();
+    let answers = futures_util::future::join_all(keys.iter().map(|key| limiter.acquire(key))).await;
+    let refilled =
+        (started.elapsed().as_secs_f64() * f64::from(PER_MINUTE) / 60.0).floor() as usize;
+    let busy: Vec<bool> = keys
+        .iter()
+        .zip(&answers)
+        .filter(|(key, _)| key.starts_with('a'))
+        .map(|(_, answer)| answer.is_ok())
+        .collect();
+    let granted = busy.iter().filter(|ok| **ok).count();
+    // The busy bucket gives exactly what it holds, to the requests that came first.
+    assert!(
+        granted >= PER_MINUTE as usize && granted <= PER_MINUTE as usize + refilled,
+        "{granted} of 40 granted"
+    );
+    assert!(busy[..granted].iter().all(|ok| *ok) && busy[granted..].iter().all(|ok| !*ok));
+    let waits: Vec<_> = answers.iter().filter_map(|answer| answer.err()).collect();
+    assert!(
+        waits
+            .iter()
+            .all(|wait| *wait > std::time::Duration::ZERO
+                && *wait <= std::time::Duration::from_secs(3)),
+        "{waits:?}"
+    );
+    // The other bucket is untouched by the first one's shortage.
+    assert!(
+        keys.iter()
+            .zip(&answers)
+            .filter(|(key, _)| key.starts_with('b'))
+            .all(|(_, answer)| answer.is_ok())
+    );
+    // Sixty requests, a handful of statements (one each would be sixty).
+    assert!(
+        limiter.statements() <= 3,
+        "{} statements",
+        limiter.statements()
+    );
+    let taken = app
+        .count("SELECT COUNT(*) FROM rate_limit_bucket WHERE bucket_key IN ('a\u{1f}busy', 'b\u{1f}other')")
+        .await;
+    assert_eq!(taken, 2);
+    // A request alone takes its token with a statement of its own, from the same row.
+    let before = limiter.statements();
+    assert!(limiter.acquire("b\u{1f}other").await.is_ok());
+    assert_eq!(limiter.statements(), before + 1);
+    let tokens = app
+        .count("SELECT CAST(floor(tokens) AS BIGINT) FROM rate_limit_bucket WHERE bucket_key = 'b\u{1f}other'")
+        .await;
+    let refilled = (started.elapsed().as_secs_f64() * f64::from(PER_MINUTE) / 60.0).floor() as i64;
+    let left = i64::from(PER_MINUTE) - 21;
+    assert!(
+        (left..=left + refilled).contains(&tokens),
+        "{tokens} tokens left after 21 taken from a full bucket"
+    );
 }
 
 /// Measures what the shared rate limit costs: 1,000 requests through a replica with buckets in

@@ -11,6 +11,10 @@
 //! appender is written at once, alone, and the batches grow only while a commit is in flight —
 //! which is exactly when requests would otherwise queue for the chain lock.
 //!
+//! Entries given with [`AuditAppender::append_reads`] first have the records their reader's
+//! break-glass grants reach marked `break_glass`; the grants of every such reader in a batch
+//! are read together, before the chain lock is taken.
+//!
 //! Memory is bounded: at most [`AppenderSettings::channel_capacity`] entries wait in the channel
 //! (a request finding it full waits for room) and one batch is held at a time. Across
 //! processes the chain lock (PostgreSQL advisory lock, SQLite `BEGIN IMMEDIATE`) is still taken
@@ -19,6 +23,7 @@
 //! [`AuditAppender::shutdown`] stops taking entries and returns once every entry already
 //! queued has been appended.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -74,6 +79,8 @@ struct Counters {
 /// One request's entry and where to send the outcome of its batch.
 struct Job {
     entry: AuditEntry,
+    /// Whether the records its subject's break-glass grants reach are still to be marked.
+    through_grants: bool,
     reply: oneshot::Sender<Result<(), String>>,
 }
 
@@ -139,13 +146,31 @@ impl AuditAppender {
     /// the batch's error, in which case none of its rows were written. An entry without records
     /// returns at once.
     pub async fn append(&self, entry: AuditEntry) -> StoreResult<()> {
+        self.send(entry, false).await
+    }
+
+    /// [`AuditAppender::append`] for a request's reads whose reader may hold break-glass
+    /// grants: before the batch is appended, the records the reader's current grants reach get
+    /// purpose `break_glass` ([`crate::break_glass::audit_reads`]). The grants of every such
+    /// reader in the batch are read together, in one statement (two when someone holds one),
+    /// current at the earliest of their entries' times; if they cannot be read, the batch
+    /// fails.
+    pub async fn append_reads(&self, entry: AuditEntry) -> StoreResult<()> {
+        self.send(entry, true).await
+    }
+
+    async fn send(&self, entry: AuditEntry, through_grants: bool) -> StoreResult<()> {
         if entry.records.is_empty() {
             return Ok(());
         }
         let (reply, outcome) = oneshot::channel();
         self.inner
             .sender
-            .send(Job { entry, reply })
+            .send(Job {
+                entry,
+                through_grants,
+                reply,
+            })
             .await
             .map_err(|_| stopped())?;
         match outcome.await {
@@ -236,12 +261,15 @@ async fn run(
 }
 
 /// Appends one batch and tells each of its requests the outcome.
-async fn commit(db: &DatabaseConnection, batch: Vec<Job>, rows: usize, counters: &Counters) {
+async fn commit(db: &DatabaseConnection, mut batch: Vec<Job>, rows: usize, counters: &Counters) {
+    let marked = mark_through_grants(db, &mut batch).await;
     let (entries, replies): (Vec<AuditEntry>, Vec<_>) =
         batch.into_iter().map(|job| (job.entry, job.reply)).unzip();
-    let outcome = super::append_entries(db, &entries)
-        .await
-        .map_err(|error| error.to_string());
+    let outcome = match marked {
+        Ok(()) => super::append_entries(db, &entries).await,
+        Err(error) => Err(error),
+    }
+    .map_err(|error| error.to_string());
     match &outcome {
         Ok(()) => {
             counters.batches.fetch_add(1, Ordering::Relaxed);
@@ -265,6 +293,33 @@ async fn commit(db: &DatabaseConnection, batch: Vec<Job>, rows: usize, counters:
         // A request that went away (client disconnected) no longer waits: nothing to tell.
         let _ = reply.send(outcome.clone());
     }
+}
+
+/// Marks what the break-glass grants of the batch's readers reach ([`AuditAppender::append_reads`]),
+/// reading every such reader's grants at once.
+async fn mark_through_grants(db: &DatabaseConnection, batch: &mut [Job]) -> StoreResult<()> {
+    let readers: BTreeSet<&str> = batch
+        .iter()
+        .filter(|job| job.through_grants)
+        .map(|job| job.entry.subject.as_str())
+        .collect();
+    let Some(since) = batch
+        .iter()
+        .filter(|job| job.through_grants)
+        .map(|job| job.entry.occurred_at)
+        .min()
+    else {
+        return Ok(());
+    };
+    let readers: Vec<&str> = readers.into_iter().collect();
+    let reached = crate::break_glass::reached_through_grants_of(db, &readers, since).await?;
+    for job in batch.iter_mut().filter(|job| job.through_grants) {
+        if let Some(reached) = reached.get(&job.entry.subject) {
+            let entry = &mut job.entry;
+            crate::break_glass::mark_break_glass(&mut entry.context, &entry.records, reached);
+        }
+    }
+    Ok(())
 }
 
 /// `familygraph.audit.batch_size`: requests per read-audit batch, by outcome (`ok`, `error`).
