@@ -63,6 +63,11 @@ pub const ENV_CORS_ORIGINS: &str = "FAMILYGRAPH_CORS_ORIGINS";
 pub const ENV_RATE_LIMIT_PER_MINUTE: &str = "FAMILYGRAPH_RATE_LIMIT_PER_MINUTE";
 /// Default requests per client per minute.
 pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 600;
+/// Environment variable: GraphQL operations a server executes at once over HTTP.
+pub const ENV_MAX_CONCURRENT_OPERATIONS: &str = "FAMILYGRAPH_MAX_CONCURRENT_OPERATIONS";
+/// Default operations executed at once: enough to keep two cores busy while some wait on the
+/// database; more only hold more requests' working memory at a time.
+pub const DEFAULT_MAX_CONCURRENT_OPERATIONS: usize = 12;
 
 /// The server's request limits beyond the schema's: document limits (checked before
 /// execution), the CORS allow-list and the per-client rate limit. The schema in [`AppState`]
@@ -83,6 +88,9 @@ pub struct Hardening {
     pub trusted_documents: Option<Arc<TrustedDocuments>>,
     /// Documents the automatic-persisted-query cache holds (0: APQ off).
     pub persisted_query_cache_size: usize,
+    /// GraphQL operations executed at once over HTTP (at least 1). Requests beyond it wait,
+    /// first come first served, after authentication, the rate limit and the document checks.
+    pub max_concurrent_operations: usize,
 }
 
 impl Default for Hardening {
@@ -94,6 +102,7 @@ impl Default for Hardening {
             rate_limit_store: RateLimitStore::Memory,
             trusted_documents: None,
             persisted_query_cache_size: DEFAULT_PERSISTED_QUERY_CACHE_SIZE,
+            max_concurrent_operations: DEFAULT_MAX_CONCURRENT_OPERATIONS,
         }
     }
 }
@@ -101,7 +110,8 @@ impl Default for Hardening {
 impl Hardening {
     /// From the environment and the configuration file ([`crate::settings::lookup`]): [`Limits::from_env`], [`ENV_CORS_ORIGINS`],
     /// [`ENV_RATE_LIMIT_PER_MINUTE`], [`ENV_RATE_LIMIT_STORE`], [`ENV_TRUSTED_DOCUMENTS`] (its
-    /// manifests are loaded and validated here) and [`ENV_PERSISTED_QUERY_CACHE_SIZE`].
+    /// manifests are loaded and validated here), [`ENV_PERSISTED_QUERY_CACHE_SIZE`] and
+    /// [`ENV_MAX_CONCURRENT_OPERATIONS`].
     pub fn from_env() -> Result<Self, String> {
         Self::from_lookup(crate::settings::lookup)
     }
@@ -148,6 +158,17 @@ impl Hardening {
                 format!("{ENV_PERSISTED_QUERY_CACHE_SIZE} must be a whole number (got {value:?})")
             })?,
         };
+        let max_concurrent_operations = match lookup(ENV_MAX_CONCURRENT_OPERATIONS) {
+            None => DEFAULT_MAX_CONCURRENT_OPERATIONS,
+            Some(value) => match value.trim().parse() {
+                Ok(n) if n >= 1 => n,
+                _ => {
+                    return Err(format!(
+                        "{ENV_MAX_CONCURRENT_OPERATIONS} must be a whole number of at least 1 (got {value:?})"
+                    ));
+                }
+            },
+        };
         Ok(Self {
             limits,
             cors_origins,
@@ -155,6 +176,7 @@ impl Hardening {
             rate_limit_store,
             trusted_documents,
             persisted_query_cache_size,
+            max_concurrent_operations,
         })
     }
 
@@ -176,6 +198,9 @@ pub struct Guards {
     rate_limiter: Limiter,
     persisted: PersistedDocuments,
     parsed: ParsedDocuments,
+    /// Permits to execute an operation ([`Hardening::max_concurrent_operations`]); tokio's
+    /// semaphore hands them out in the order they were asked for.
+    operations: tokio::sync::Semaphore,
 }
 
 impl Guards {
@@ -194,6 +219,7 @@ impl Guards {
                 hardening.persisted_query_cache_size,
             ),
             parsed: ParsedDocuments::new(DEFAULT_PARSED_DOCUMENTS),
+            operations: tokio::sync::Semaphore::new(hardening.max_concurrent_operations.max(1)),
         })
     }
 }
@@ -576,6 +602,14 @@ async fn graphql(
     if let Some(document) = document {
         request.set_parsed_query(document);
     }
+    // Only so many operations execute at once; the others wait here, first come first served,
+    // holding no more than their parsed document. The permit is held until the response is
+    // written (execution, the audit append, serialization): a request's working memory lives
+    // that long, and on two cores more operations at once add memory, not throughput.
+    let _executing = match &guards {
+        Some(guards) => guards.operations.acquire().await.ok(),
+        None => None,
+    };
     let context = Arc::new(
         RequestContext::new(state.db.clone(), principal, state.policy.clone())
             .with_operation(operation_name.clone())
@@ -793,5 +827,24 @@ mod tests {
             );
         }
         assert!(Hardening::from_lookup(env(&[(ENV_RATE_LIMIT_PER_MINUTE, "lots")])).is_err());
+    }
+
+    #[test]
+    fn hardening_reads_the_operations_bound_and_refuses_none() {
+        assert_eq!(
+            Hardening::from_lookup(env(&[]))
+                .unwrap()
+                .max_concurrent_operations,
+            DEFAULT_MAX_CONCURRENT_OPERATIONS
+        );
+        let hardening =
+            Hardening::from_lookup(env(&[(ENV_MAX_CONCURRENT_OPERATIONS, " 4 ")])).unwrap();
+        assert_eq!(hardening.max_concurrent_operations, 4);
+        for bad in ["0", "-1", "many"] {
+            assert!(
+                Hardening::from_lookup(env(&[(ENV_MAX_CONCURRENT_OPERATIONS, bad)])).is_err(),
+                "{bad}"
+            );
+        }
     }
 }

@@ -359,6 +359,14 @@ pub const SETTINGS: &[Setting] = &[
         Some("1000"),
         "Documents the automatic-persisted-query cache holds (0: off).",
     ),
+    setting(
+        "graphql",
+        "max_concurrent_operations",
+        "FAMILYGRAPH_MAX_CONCURRENT_OPERATIONS",
+        Integer,
+        Some("12"),
+        "GraphQL operations executed at once over HTTP; later ones wait their turn.",
+    ),
     // [telemetry]: the standard OTEL_* variables are read from the environment only.
     setting(
         "telemetry",

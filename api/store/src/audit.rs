@@ -371,47 +371,44 @@ fn timestamp(at: &DateTime<Utc>) -> String {
 /// encodes exactly as rows did before the two fields existed, so their hashes still verify.
 /// Setting, clearing or changing either field changes the encoding.
 ///
-/// Written straight from the fields (a tuple serializes as a JSON array), without building a
-/// JSON value first: every read of a child's record hashes one row.
+/// Written straight from the fields, without building a JSON value first: every read of a
+/// child's record hashes one row.
 pub fn canonical_encoding(row: &audit_event::Model) -> String {
-    let id = row.id.to_string();
-    let occurred_at = timestamp(&row.occurred_at);
-    let record_id = row.record_id.to_string();
-    let encoded = if row.purpose.is_none() && row.correlation_id.is_none() {
-        serde_json::to_string(&(
-            "familygraph-audit-v1",
-            row.sequence,
-            &id,
-            &occurred_at,
-            &row.subject,
-            &row.client_id,
-            &row.roles,
-            &row.operation,
-            &row.action,
-            &row.record_type,
-            &record_id,
-            &row.outcome,
-        ))
-    } else {
-        serde_json::to_string(&(
-            "familygraph-audit-v2",
-            row.sequence,
-            &id,
-            &occurred_at,
-            &row.subject,
-            &row.client_id,
-            &row.roles,
-            &row.operation,
-            &row.action,
-            &row.record_type,
-            &record_id,
-            &row.outcome,
-            &row.purpose,
-            &row.correlation_id,
-        ))
-    };
     // Strings, numbers and nulls always serialize.
-    encoded.unwrap_or_default()
+    serde_json::to_string(&Encoding(row)).unwrap_or_default()
+}
+
+/// A row as its canonical encoding's JSON array ([`canonical_encoding`]).
+struct Encoding<'a>(&'a audit_event::Model);
+
+impl serde::Serialize for Encoding<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let row = self.0;
+        let v2 = row.purpose.is_some() || row.correlation_id.is_some();
+        let mut fields = serializer.serialize_seq(Some(if v2 { 14 } else { 12 }))?;
+        fields.serialize_element(if v2 {
+            "familygraph-audit-v2"
+        } else {
+            "familygraph-audit-v1"
+        })?;
+        fields.serialize_element(&row.sequence)?;
+        fields.serialize_element(&row.id.to_string())?;
+        fields.serialize_element(&timestamp(&row.occurred_at))?;
+        fields.serialize_element(&row.subject)?;
+        fields.serialize_element(&row.client_id)?;
+        fields.serialize_element(&row.roles)?;
+        fields.serialize_element(&row.operation)?;
+        fields.serialize_element(&row.action)?;
+        fields.serialize_element(&row.record_type)?;
+        fields.serialize_element(&row.record_id.to_string())?;
+        fields.serialize_element(&row.outcome)?;
+        if v2 {
+            fields.serialize_element(&row.purpose)?;
+            fields.serialize_element(&row.correlation_id)?;
+        }
+        fields.end()
+    }
 }
 
 /// SHA-256 (lowercase hex) of `previous_hash` followed by the row's canonical encoding.

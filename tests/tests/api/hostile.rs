@@ -4,7 +4,8 @@
 use familygraph::http::Hardening;
 use familygraph_domain::Role;
 use familygraph_graphql::{Introspection, Limits};
-use familygraph_tests::{Reply, TestApp};
+use familygraph_tests::{Backend, Reply, TestApp};
+use sea_orm::ConnectionTrait;
 use serde_json::json;
 
 /// Sends `query` as the administrator and asserts it was refused with `code` (400, under
@@ -330,4 +331,67 @@ async fn a_burst_over_the_rate_limit_is_refused_per_client() {
         .data();
     let health = app.client().get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(health.status().as_u16(), 200);
+}
+
+#[tokio::test]
+async fn operations_beyond_the_bound_wait_their_turn() {
+    let app = TestApp::start_with(Hardening {
+        max_concurrent_operations: 1,
+        ..Hardening::default()
+    })
+    .await;
+    let token = app.admin_token();
+    // Hold the audit chain, so that a read of a child cannot answer: it keeps the only permit.
+    let chain = familygraph_store::db::begin_write(&app.db).await.unwrap();
+    let postgres = app.backend() == Backend::Postgres;
+    if postgres {
+        chain
+            .execute_unprepared(&format!(
+                "SELECT pg_advisory_xact_lock({})",
+                familygraph_store::audit::CHAIN_LOCK
+            ))
+            .await
+            .unwrap();
+    }
+    let read = app.graphql(
+        Some(&token),
+        "{ children(first: 1) { edges { node { givenName } } } }",
+        json!({}),
+    );
+    tokio::pin!(read);
+    // Until the read waits for the chain (PostgreSQL shows the lock it waits for; SQLite's
+    // writer waits in its busy timeout, 5 s, so a second is given there).
+    let until =
+        std::time::Instant::now() + std::time::Duration::from_secs(if postgres { 10 } else { 1 });
+    while std::time::Instant::now() < until {
+        assert!(
+            tokio::time::timeout(std::time::Duration::from_millis(50), &mut read)
+                .await
+                .is_err(),
+            "the read answered while the audit chain was held"
+        );
+        if postgres
+            && app
+                .count("SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+                .await
+                > 0
+        {
+            break;
+        }
+    }
+    // An operation that audits nothing still waits for the permit.
+    let viewer = app.graphql(Some(&token), "{ viewer { subject } }", json!({}));
+    tokio::pin!(viewer);
+    assert!(
+        tokio::time::timeout(std::time::Duration::from_millis(500), &mut viewer)
+            .await
+            .is_err(),
+        "a second operation ran while the first held the only permit"
+    );
+    chain.rollback().await.unwrap();
+    let (read, viewer) = tokio::join!(read, viewer);
+    assert_eq!(read.status, 200, "{}", read.body);
+    assert_eq!(viewer.status, 200, "{}", viewer.body);
+    assert!(read.data()["children"]["edges"][0]["node"]["givenName"].is_string());
+    assert_eq!(viewer.data()["viewer"]["subject"], "admin-test");
 }
