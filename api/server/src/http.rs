@@ -70,7 +70,8 @@ pub const ENV_MAX_CONCURRENT_OPERATIONS: &str = "FAMILYGRAPH_MAX_CONCURRENT_OPER
 pub const DEFAULT_MAX_CONCURRENT_OPERATIONS: usize = 12;
 
 /// The server's request limits beyond the schema's: document limits (checked before
-/// execution), the CORS allow-list and the per-client rate limit. The schema in [`AppState`]
+/// execution), the CORS allow-list, the per-client rate limit, trusted and persisted documents,
+/// and how many operations execute at once. The schema in [`AppState`]
 /// should be built with the same [`Limits`] (`familygraph_graphql::build_schema_with`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hardening {

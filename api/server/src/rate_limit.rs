@@ -298,11 +298,10 @@ impl Buckets {
             ],
         );
         self.statements.fetch_add(1, Ordering::Relaxed);
-        let taken = match self.db.query_all_raw(statement).await {
-            Ok(rows) => rows
-                .iter()
+        let taken = self.db.query_all_raw(statement).await.and_then(|rows| {
+            rows.iter()
                 .map(|row| {
-                    Ok::<_, DbErr>((
+                    Ok((
                         row.try_get_by_index::<String>(0)?,
                         (
                             row.try_get_by_index::<f64>(1)?,
@@ -310,9 +309,8 @@ impl Buckets {
                         ),
                     ))
                 })
-                .collect::<Result<HashMap<String, (f64, i32)>, DbErr>>(),
-            Err(error) => Err(error),
-        };
+                .collect::<Result<HashMap<String, (f64, i32)>, DbErr>>()
+        });
         let taken = match taken {
             Ok(taken) => taken,
             Err(error) => return self.fall_back(asks, &error.to_string()),
